@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto'
+import Fastify from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import pino from 'pino'
+import { createExponentialBackoff } from '../utils/backoff.js'
+import { CircuitBreaker } from '../utils/circuitBreaker.js'
+import { systemClock, systemRandom } from '../utils/clock.js'
+import type { Clock, Random } from '../utils/clock.js'
+import type { Config } from '../utils/config.js'
+import { RetryableError, UpstreamStatusError, isGatewayError } from '../utils/errors.js'
+import type { EventStore } from '../utils/eventStore.js'
+import { MemoryEventStore } from '../utils/memoryEventStore.js'
+import { createEventServiceClient } from './eventServiceClient.js'
+import type { EventServiceClient } from './eventServiceClient.js'
+import { createHydrator } from './hydrator.js'
+import type { Hydrator, Sleep } from './hydrator.js'
+import { errorHandler, notFoundHandler } from './problem.js'
+import { addEventBodyLimit, addEventRoute } from './routes/addEvent.js'
+import { eventRoutes } from './routes/events.js'
+import { healthRoutes, notReadyError } from './routes/health.js'
+import { userRoutes } from './routes/users.js'
+import { validatorCompiler } from './validators.js'
+
+/** What the routes share, decorated onto the instance as `app.gateway`. */
+export interface Gateway {
+  readonly store: EventStore
+  readonly eventService: EventServiceClient
+  readonly breaker: CircuitBreaker
+  readonly hydrator: Hydrator
+  readonly generateId: () => string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    gateway: Gateway
+  }
+}
+
+export type AppConfig = Pick<Config,
+  'upstreamTimeoutMs' | 'breakerFailureThreshold' | 'breakerWindowMs' | 'breakerBackoffBaseMs' |
+  'breakerBackoffMaxMs' | 'rateLimitMax'> & { readonly eventServiceUrl?: string | undefined }
+
+export interface AppOptions {
+  readonly config: AppConfig
+  /** A pino logger; silent when absent. */
+  readonly logger?: FastifyBaseLogger
+  /** Defaults to an empty MemoryEventStore, filled by hydration. */
+  readonly store?: EventStore
+  /** Defaults to an undici client for config.eventServiceUrl. */
+  readonly eventService?: EventServiceClient
+  /** Hydrate the store from event.com once the app is ready (default true). False: the given store is used as it is. */
+  readonly hydrate?: boolean
+  readonly clock?: Clock
+  readonly random?: Random
+  /** Waits between hydration attempts. */
+  readonly sleep?: Sleep
+  /** Makes the signal that ends one call to event.com after the timeout. */
+  readonly timeoutSignal?: (timeoutMs: number) => AbortSignal
+  /** Makes the id of each new event. */
+  readonly generateId?: () => string
+}
+
+/** Hydration retries quickly at first, then settles at one attempt every 10 s. */
+const hydrationBackoff = createExponentialBackoff({ baseMs: 250, maxMs: 10_000 })
+
+/** Builds the gateway, ready to `inject()` or `listen()`; it never listens by itself. */
+export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const clock = options.clock ?? systemClock
+  const random = options.random ?? systemRandom
+  const logger = options.logger ?? pino({ level: 'silent' })
+
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: addEventBodyLimit,
+    // Ids are opaque and may be long; the params schema bounds them.
+    routerOptions: { maxParamLength: 512 }
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  // Only JSON bodies are accepted: any other content type is a 415, not a parsed string.
+  app.removeContentTypeParser('text/plain')
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+
+  const eventService = options.eventService ?? createEventServiceClient({
+    baseUrl: requireUrl(config.eventServiceUrl),
+    timeoutMs: config.upstreamTimeoutMs,
+    clock,
+    ...(options.timeoutSignal && { timeoutSignal: options.timeoutSignal })
+  })
+  const store = options.store ?? new MemoryEventStore()
+  const breaker = new CircuitBreaker({
+    failureThreshold: config.breakerFailureThreshold,
+    windowMs: config.breakerWindowMs,
+    backoff: createExponentialBackoff({ baseMs: config.breakerBackoffBaseMs, maxMs: config.breakerBackoffMaxMs }),
+    maxOpenMs: config.breakerBackoffMaxMs,
+    clock,
+    random,
+    isFailure: isUpstreamFailure,
+    retryAfterMsOf: upstreamRetryAfterMs,
+    onStateChange: (change) => { app.log.warn({ breaker: change }, `breaker ${change.from} -> ${change.to}`) }
+  })
+  const hydrator = createHydrator({
+    store,
+    eventService,
+    backoff: hydrationBackoff,
+    random,
+    logger: app.log,
+    ...(options.sleep && { sleep: options.sleep })
+  })
+  if (options.hydrate === false) hydrator.skip()
+
+  app.decorate('gateway', { store, eventService, breaker, hydrator, generateId: options.generateId ?? randomUUID })
+
+  if (config.rateLimitMax > 0) {
+    await app.register(rateLimit, {
+      max: config.rateLimitMax,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_request, context) => new RetryableError('GW_ERR_RATE_LIMITED', `More than ${context.max} requests per minute`, context.ttl)
+    })
+  }
+
+  healthRoutes(app)
+  await app.register((data, _opts, done) => {
+    data.addHook('onRequest', (_request, _reply, next) => { next(hydrator.state === 'ready' ? undefined : notReadyError()) })
+    userRoutes(data)
+    eventRoutes(data)
+    addEventRoute(data)
+    done()
+  })
+
+  app.addHook('onReady', (done) => { hydrator.start(); done() })
+  app.addHook('onClose', async () => {
+    hydrator.stop()
+    await eventService.close()
+  })
+  return app
+}
+
+/** Connection errors, timeouts, 5xx and 429 mean event.com is struggling; other 4xx are the request's fault. */
+function isUpstreamFailure (error: unknown): boolean {
+  if (error instanceof UpstreamStatusError) return error.upstreamStatus >= 500 || error.upstreamStatus === 429
+  return isGatewayError(error, 'GW_ERR_UPSTREAM_TIMEOUT') || isGatewayError(error, 'GW_ERR_UPSTREAM_UNREACHABLE') ||
+    isGatewayError(error, 'GW_ERR_UPSTREAM_INVALID_RESPONSE')
+}
+
+/** Only 503 and 429 carry a Retry-After that asks us to hold off. */
+function upstreamRetryAfterMs (error: unknown): number | undefined {
+  if (error instanceof UpstreamStatusError && (error.upstreamStatus === 503 || error.upstreamStatus === 429)) {
+    return error.upstreamRetryAfterMs
+  }
+  return undefined
+}
+
+function requireUrl (url: string | undefined): string {
+  if (url === undefined) throw new TypeError('buildApp needs config.eventServiceUrl or an eventService')
+  return url
+}

@@ -1,0 +1,23 @@
+import pino from 'pino'
+import { loadConfig } from '../utils/config.js'
+import type { Config } from '../utils/config.js'
+import { startServer } from './server.js'
+
+/** The process entry point: configuration, logger, listen, graceful shutdown on SIGTERM/SIGINT. */
+let config: Config
+try {
+  config = loadConfig(process.env)
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+}
+
+const logger = pino({ level: config.logLevel })
+const server = await startServer(config, logger)
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'shutting down')
+    void server.close().then((clean) => { process.exit(clean ? 0 : 1) })
+  })
+}

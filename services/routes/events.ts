@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify'
+import { GatewayError } from '../../utils/errors.js'
+import { sendPage } from '../paging.js'
+import { errorResponses, eventSchema, idSchema, pageQuerySchema } from '../schemas.js'
+import type { PageQuery } from '../schemas.js'
+
+const eventListResponse = { 200: { type: 'array', items: eventSchema }, ...errorResponses }
+
+export function eventRoutes (app: FastifyInstance): void {
+  app.get<{ Querystring: PageQuery }>('/getEvents', {
+    schema: { querystring: pageQuerySchema, response: eventListResponse }
+  }, async (request, reply) => {
+    const page = await app.gateway.store.listEvents(request.query)
+    return sendPage(request, reply, page, request.query.limit)
+  })
+
+  app.get<{ Params: { id: string }, Querystring: PageQuery }>('/getEventsByUserId/:id', {
+    schema: {
+      params: { type: 'object', required: ['id'], properties: { id: idSchema } },
+      querystring: pageQuerySchema,
+      response: eventListResponse
+    }
+  }, async (request, reply) => {
+    const page = await app.gateway.store.listEventsByUser(request.params.id, request.query)
+    if (page === undefined) {
+      throw new GatewayError('GW_ERR_USER_NOT_FOUND', `No user has id ${JSON.stringify(request.params.id)}`)
+    }
+    return sendPage(request, reply, page, request.query.limit)
+  })
+}

@@ -1,0 +1,16 @@
+import { Ajv } from 'ajv'
+import type { FastifySchemaCompiler } from 'fastify'
+
+/**
+ * Two validators: query strings and params arrive as text, so they are coerced to the schema's
+ * types; JSON bodies are taken as sent, so `{"userId": true}` or `["1"]` is rejected instead of
+ * silently turned into a string. Unknown properties are rejected everywhere, never stripped.
+ */
+const strictOptions = { removeAdditional: false, useDefaults: true, allErrors: false } as const
+
+const bodyAjv = new Ajv({ ...strictOptions, coerceTypes: false })
+const textAjv = new Ajv({ ...strictOptions, coerceTypes: true })
+
+export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
+  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+}

@@ -1,0 +1,124 @@
+import { GatewayError } from './errors.js'
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = typeof logLevels[number]
+
+/** Validated, frozen settings. Durations are in milliseconds. */
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** Base URL of event.com; undefined means "run the built-in mock". */
+  readonly eventServiceUrl: string | undefined
+  readonly logLevel: LogLevel
+  /** Longest wait for one call to event.com, from sending to the end of the response. */
+  readonly upstreamTimeoutMs: number
+  /** Consecutive failures (within breakerWindowMs) that open the breaker. */
+  readonly breakerFailureThreshold: number
+  /** The span in which breakerFailureThreshold failures must fall to open the breaker. */
+  readonly breakerWindowMs: number
+  /** First open period; each failed probe doubles it. */
+  readonly breakerBackoffBaseMs: number
+  /** Longest open period, also the cap on an upstream Retry-After. */
+  readonly breakerBackoffMaxMs: number
+  /** Requests per minute per client; 0 turns rate limiting off. */
+  readonly rateLimitMax: number
+  /** Longest wait for in-flight requests on shutdown. */
+  readonly shutdownTimeoutMs: number
+}
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+interface IntegerRule { readonly min: number, readonly max: number }
+
+const integerSettings = {
+  port: { name: 'PORT', fallback: 3000, min: 0, max: 65535 },
+  upstreamTimeoutMs: { name: 'UPSTREAM_TIMEOUT_MS', fallback: 3000, min: 1, max: 600_000 },
+  breakerFailureThreshold: { name: 'BREAKER_FAILURE_THRESHOLD', fallback: 3, min: 1, max: 1000 },
+  breakerWindowMs: { name: 'BREAKER_WINDOW_MS', fallback: 30_000, min: 1, max: 86_400_000 },
+  breakerBackoffBaseMs: { name: 'BREAKER_BACKOFF_BASE_MS', fallback: 1000, min: 1, max: 86_400_000 },
+  breakerBackoffMaxMs: { name: 'BREAKER_BACKOFF_MAX_MS', fallback: 60_000, min: 1, max: 86_400_000 },
+  rateLimitMax: { name: 'RATE_LIMIT_MAX', fallback: 10_000, min: 0, max: 100_000_000 },
+  shutdownTimeoutMs: { name: 'SHUTDOWN_TIMEOUT_MS', fallback: 10_000, min: 0, max: 600_000 }
+} as const satisfies Record<string, IntegerRule & { name: string, fallback: number }>
+
+/** The variables loadConfig reads, with their defaults, for docs and error messages. */
+export const configVariables = [
+  'PORT', 'HOST', 'EVENT_SERVICE_URL', 'LOG_LEVEL',
+  ...Object.values(integerSettings).map((s) => s.name)
+]
+
+/**
+ * Reads and validates the environment once, at start. An empty variable counts as unset.
+ * Every problem is reported at once, each naming the variable, the value and what was expected.
+ */
+export function loadConfig (env: Env): Config {
+  const problems: string[] = []
+  const read = (name: string): string | undefined => {
+    const value = env[name]
+    return value === undefined || value === '' ? undefined : value
+  }
+
+  const integers = {} as Record<keyof typeof integerSettings, number>
+  for (const [key, rule] of Object.entries(integerSettings) as [keyof typeof integerSettings, typeof integerSettings[keyof typeof integerSettings]][]) {
+    const raw = read(rule.name)
+    if (raw === undefined) {
+      integers[key] = rule.fallback
+      continue
+    }
+    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+    if (!Number.isSafeInteger(value) || value < rule.min || value > rule.max) {
+      problems.push(`${rule.name}=${JSON.stringify(raw)} is invalid: expected an integer from ${rule.min} to ${rule.max}`)
+      integers[key] = rule.fallback
+    } else {
+      integers[key] = value
+    }
+  }
+
+  if (integers.breakerBackoffMaxMs < integers.breakerBackoffBaseMs) {
+    problems.push(`BREAKER_BACKOFF_MAX_MS=${JSON.stringify(String(integers.breakerBackoffMaxMs))} is invalid: expected at least BREAKER_BACKOFF_BASE_MS (${integers.breakerBackoffBaseMs})`)
+  }
+
+  const host = read('HOST') ?? '127.0.0.1'
+  if (/\s/.test(host)) {
+    problems.push(`HOST=${JSON.stringify(host)} is invalid: expected a host name or IP address`)
+  }
+
+  const rawLevel = read('LOG_LEVEL') ?? 'info'
+  const logLevel = logLevels.find((level) => level === rawLevel)
+  if (logLevel === undefined) {
+    problems.push(`LOG_LEVEL=${JSON.stringify(rawLevel)} is invalid: expected one of ${logLevels.join(', ')}`)
+  }
+
+  const rawUrl = read('EVENT_SERVICE_URL')
+  let eventServiceUrl: string | undefined
+  if (rawUrl !== undefined) {
+    eventServiceUrl = parseServiceUrl(rawUrl)
+    if (eventServiceUrl === undefined) {
+      problems.push(`EVENT_SERVICE_URL=${JSON.stringify(rawUrl)} is invalid: expected an absolute http:// or https:// URL without query or fragment`)
+    }
+  }
+
+  if (problems.length > 0) {
+    throw new GatewayError('GW_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`)
+  }
+
+  return Object.freeze({
+    ...integers,
+    host,
+    eventServiceUrl,
+    logLevel: logLevel ?? 'info'
+  })
+}
+
+function parseServiceUrl (raw: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return undefined
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    return undefined
+  }
+  return url.href.replace(/\/+$/, '')
+}

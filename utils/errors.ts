@@ -1,0 +1,104 @@
+/**
+ * Every error the gateway reports, with a stable code. Clients and tests match on `code`,
+ * never on message text. Each code is documented in the README's error table.
+ */
+export const errorDefinitions = {
+  GW_ERR_REQUEST_INVALID: { status: 400, slug: 'request-invalid', title: 'The request is invalid' },
+  GW_ERR_REQUEST_MALFORMED_JSON: { status: 400, slug: 'request-malformed-json', title: 'The request body is not valid JSON' },
+  GW_ERR_ROUTE_NOT_FOUND: { status: 404, slug: 'route-not-found', title: 'No such route' },
+  GW_ERR_USER_NOT_FOUND: { status: 404, slug: 'user-not-found', title: 'No such user' },
+  GW_ERR_REQUEST_TOO_LARGE: { status: 413, slug: 'request-too-large', title: 'The request body is too large' },
+  GW_ERR_REQUEST_MEDIA_TYPE: { status: 415, slug: 'request-media-type', title: 'The request body must be JSON' },
+  GW_ERR_RATE_LIMITED: { status: 429, slug: 'rate-limited', title: 'Too many requests' },
+  GW_ERR_INTERNAL: { status: 500, slug: 'internal', title: 'Internal error' },
+  GW_ERR_UPSTREAM_STATUS: { status: 502, slug: 'upstream-status', title: 'The event service rejected the request' },
+  GW_ERR_UPSTREAM_UNREACHABLE: { status: 502, slug: 'upstream-unreachable', title: 'The event service could not be reached' },
+  GW_ERR_UPSTREAM_INVALID_RESPONSE: { status: 502, slug: 'upstream-invalid-response', title: 'The event service answered with data the gateway cannot read' },
+  GW_ERR_BREAKER_OPEN: { status: 503, slug: 'breaker-open', title: 'The event service is unavailable; writes are paused' },
+  GW_ERR_STORE_NOT_READY: { status: 503, slug: 'store-not-ready', title: 'The gateway is still loading events' },
+  GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', title: 'The event service did not answer in time' },
+  GW_ERR_CONFIG_INVALID: { status: 500, slug: 'config-invalid', title: 'Invalid configuration' }
+} as const satisfies Record<string, { status: number, slug: string, title: string }>
+
+export type ErrorCode = keyof typeof errorDefinitions
+
+/** Problem type URIs (RFC 9457 `type`) are stable names, one per code. */
+export function problemType (code: ErrorCode): string {
+  return `urn:event-gateway:problem:${errorDefinitions[code].slug}`
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode
+  readonly statusCode: number
+  readonly title: string
+
+  constructor (code: ErrorCode, detail: string, options?: ErrorOptions) {
+    super(detail, options)
+    this.name = 'GatewayError'
+    this.code = code
+    this.statusCode = errorDefinitions[code].status
+    this.title = errorDefinitions[code].title
+  }
+}
+
+/** Carries how long the client should wait before retrying; becomes a `Retry-After` header. */
+export class RetryableError extends GatewayError {
+  /** Milliseconds until a retry can succeed. */
+  readonly retryAfterMs: number
+
+  constructor (code: ErrorCode, detail: string, retryAfterMs: number, options?: ErrorOptions) {
+    super(code, detail, options)
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
+/** The breaker is open (or its single probe is in flight): the call was not attempted. */
+export class BreakerOpenError extends RetryableError {
+  constructor (retryAfterMs: number) {
+    super('GW_ERR_BREAKER_OPEN', 'Writes to the event service are paused after repeated failures', retryAfterMs)
+    this.name = 'BreakerOpenError'
+  }
+}
+
+/** The event service answered with a status outside 2xx. */
+export class UpstreamStatusError extends GatewayError {
+  /** The status the event service answered with. */
+  readonly upstreamStatus: number
+  /** The event service's own `Retry-After`, in milliseconds, when it sent one. */
+  readonly upstreamRetryAfterMs: number | undefined
+
+  constructor (upstreamStatus: number, upstreamRetryAfterMs?: number) {
+    super('GW_ERR_UPSTREAM_STATUS', `The event service answered ${upstreamStatus}`)
+    this.name = 'UpstreamStatusError'
+    this.upstreamStatus = upstreamStatus
+    this.upstreamRetryAfterMs = upstreamRetryAfterMs
+  }
+}
+
+/** The connection to the event service failed (refused, reset, closed early). */
+export class UpstreamUnreachableError extends GatewayError {
+  constructor (cause: unknown) {
+    super('GW_ERR_UPSTREAM_UNREACHABLE', 'The event service could not be reached', { cause })
+    this.name = 'UpstreamUnreachableError'
+  }
+}
+
+/** The event service did not answer within the configured timeout. */
+export class UpstreamTimeoutError extends GatewayError {
+  constructor (timeoutMs: number) {
+    super('GW_ERR_UPSTREAM_TIMEOUT', `The event service did not answer within ${timeoutMs} ms`)
+    this.name = 'UpstreamTimeoutError'
+  }
+}
+
+/** The event service answered 2xx with a body that does not have the documented shape. */
+export class UpstreamInvalidResponseError extends GatewayError {
+  constructor (detail: string) {
+    super('GW_ERR_UPSTREAM_INVALID_RESPONSE', detail)
+    this.name = 'UpstreamInvalidResponseError'
+  }
+}
+
+export function isGatewayError (error: unknown, code?: ErrorCode): error is GatewayError {
+  return error instanceof GatewayError && (code === undefined || error.code === code)
+}

@@ -1,0 +1,55 @@
+/** Ids are opaque strings: event.com's `1` and `"1"` name the same user. */
+export interface User {
+  readonly id: string
+  readonly userName: string
+  readonly email: string
+}
+
+export interface Event {
+  readonly id: string
+  readonly name: string
+  readonly userId: string
+  readonly details?: string
+}
+
+/** A user as the API shows it: with the ids of their events, oldest first. */
+export interface UserWithEvents extends User {
+  readonly events: readonly string[]
+}
+
+export interface PageRequest {
+  /** Most items to return. */
+  readonly limit: number
+  /** Where the previous page ended, as returned in `next`; absent for the first page. */
+  readonly cursor?: string | undefined
+}
+
+export interface Page<T> {
+  readonly items: readonly T[]
+  /** Cursor of the following page; absent on the last page. */
+  readonly next?: string | undefined
+}
+
+export interface StoreCounts {
+  readonly users: number
+  readonly events: number
+}
+
+/**
+ * Where the gateway keeps what event.com holds. Reads are constant time in the number of events
+ * (per-user lists are indexed); `load` and `addEvent` are the only methods that mutate.
+ * Methods are async so that a networked implementation (Redis) fits the same contract.
+ * A cursor the store did not issue makes the listing methods throw `GW_ERR_REQUEST_INVALID`.
+ */
+export interface EventStore {
+  /** Replaces all users and events with a snapshot of event.com. Mutates. */
+  load: (snapshot: { readonly users: readonly User[], readonly events: readonly Event[] }) => Promise<StoreCounts>
+  /** Appends one event that event.com accepted. Adding an id that is already stored changes nothing. Mutates. */
+  addEvent: (event: Event) => Promise<void>
+  hasUser: (userId: string) => Promise<boolean>
+  listUsers: () => Promise<readonly UserWithEvents[]>
+  listEvents: (page: PageRequest) => Promise<Page<Event>>
+  /** A user's events in the order they were added; undefined for an unknown user. */
+  listEventsByUser: (userId: string, page: PageRequest) => Promise<Page<Event> | undefined>
+  counts: () => Promise<StoreCounts>
+}
