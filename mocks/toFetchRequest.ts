@@ -1,0 +1,36 @@
+import type { IncomingMessage } from 'node:http'
+
+// Connection-level headers describe the socket to 127.0.0.1, not the request to event.com.
+const hopByHopHeaders = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host'
+])
+
+/** The path and query of a request target, whether origin-form (`/a?b`) or absolute-form (`http://h/a?b`). */
+function pathAndQuery (target: string): string {
+  if (target.startsWith('/')) return target
+  try {
+    const url = new URL(target)
+    return `${url.pathname}${url.search}`
+  } catch {
+    return '/'
+  }
+}
+
+/**
+ * A Fetch `Request` for `origin` carrying the incoming request's method, path, headers and body,
+ * so handlers written for that origin match.
+ */
+export function toFetchRequest (req: IncomingMessage, origin: string, body: Buffer | undefined): Request {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || hopByHopHeaders.has(name)) continue
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item)
+  }
+  const method = req.method ?? 'GET'
+  const hasBody = method !== 'GET' && method !== 'HEAD' && body !== undefined
+  return new Request(`${origin}${pathAndQuery(req.url ?? '/')}`, {
+    method,
+    headers,
+    body: hasBody ? body : null
+  })
+}
