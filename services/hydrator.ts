@@ -43,15 +43,17 @@ export function createHydrator (options: HydratorOptions): Hydrator {
   const controller = new AbortController()
   let state: HydrationState = 'pending'
   let failures = 0
-  let markHydrated = (): void => {}
+  let markHydrated: () => void = () => undefined
   const hydrated = new Promise<void>((resolve) => { markHydrated = resolve })
+  // A function, not a property read: the loop checks it again after each await.
+  const stopped = (): boolean => controller.signal.aborted
 
   async function run (): Promise<void> {
     state = 'hydrating'
-    while (!controller.signal.aborted) {
+    while (!stopped()) {
       try {
         const [users, events] = await Promise.all([options.eventService.getUsers(), options.eventService.getEvents()])
-        if (controller.signal.aborted) return
+        if (stopped()) return
         const counts = await options.store.load({ users: users.items, events: events.items })
         state = 'ready'
         options.logger.info({ ...counts, failures, skipped: users.skipped + events.skipped }, 'store hydrated from the event service')

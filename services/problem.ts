@@ -24,8 +24,8 @@ const fastifyCodes: Partial<Record<string, ErrorCode>> = {
 /** Turns anything thrown while handling a request into a GatewayError; unknown errors become GW_ERR_INTERNAL. */
 export function toGatewayError (error: FastifyError | Error): GatewayError {
   if (error instanceof GatewayError) return error
-  const fastifyError = error as Partial<FastifyError>
-  if (fastifyError.validation !== undefined) return validationError(fastifyError as FastifyError)
+  const fastifyError: Error & Partial<FastifyError> = error
+  if (fastifyError.validation !== undefined) return validationError(fastifyError)
   const code = fastifyError.code === undefined ? undefined : fastifyCodes[fastifyError.code]
   if (code !== undefined) return new GatewayError(code, error.message)
   // JSON syntax errors (and prototype-poisoning attempts) from the body parser carry a 400 status.
@@ -44,11 +44,11 @@ class ValidationError extends GatewayError {
   }
 }
 
-function validationError (error: FastifyError): ValidationError {
+function validationError (error: Error & Partial<FastifyError>): ValidationError {
   const [first] = error.validation ?? []
   const context = error.validationContext ?? 'request'
   if (first === undefined) return new ValidationError(context, error.message)
-  const params = first.params as Record<string, unknown>
+  const params = first.params
   let field = context + first.instancePath
   let reason = first.message ?? 'is invalid'
   if (first.keyword === 'required' && typeof params.missingProperty === 'string') {

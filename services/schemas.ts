@@ -47,7 +47,7 @@ export interface PageQuery {
 /** RFC 9457 problem details, with the gateway's stable `code` and the failing `field` for validation errors. */
 export const problemSchema = {
   type: 'object',
-  required: ['type', 'title', 'status', 'code'],
+  required: ['type', 'title', 'status', 'detail', 'code'],
   properties: {
     type: { type: 'string' },
     title: { type: 'string' },

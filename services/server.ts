@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../utils/config.js'
 import { startMockEventService } from '../mocks/bridge.js'
+import type { MockEventService } from '../mocks/bridge.js'
 import type { AppOptions } from './app.js'
 import { buildApp } from './app.js'
 
@@ -11,6 +12,8 @@ export interface RunningServer {
   readonly url: string
   /** Where event.com is: the configured URL, or the built-in mock's. */
   readonly eventServiceUrl: string
+  /** The built-in mock, when EVENT_SERVICE_URL is unset. */
+  readonly mock: MockEventService | undefined
   /** Stops accepting, lets in-flight requests finish (at most shutdownTimeoutMs), closes the upstream pool and the mock. Resolves false when the bound was hit. */
   readonly close: () => Promise<boolean>
 }
@@ -29,6 +32,12 @@ export async function startServer (config: Config, logger: Logger, overrides: Pa
   }
 
   const app = await buildApp({ ...overrides, config: { ...config, eventServiceUrl }, logger })
+  let shuttingDown = false
+  // Responses finished during shutdown close their keep-alive connection, so close() need not wait for idle timeouts.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (shuttingDown) void reply.header('connection', 'close')
+    done(null, payload)
+  })
   let url: string
   try {
     url = await app.listen({ port: config.port, host: config.host })
@@ -40,6 +49,7 @@ export async function startServer (config: Config, logger: Logger, overrides: Pa
 
   let closing: Promise<boolean> | undefined
   const close = (): Promise<boolean> => {
+    shuttingDown = true
     closing ??= (async () => {
       let timer: NodeJS.Timeout | undefined
       const bounded = new Promise<false>((resolve) => {
@@ -57,5 +67,5 @@ export async function startServer (config: Config, logger: Logger, overrides: Pa
     return closing
   }
 
-  return { app, url, eventServiceUrl, close }
+  return { app, url, eventServiceUrl, mock, close }
 }
