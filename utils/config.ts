@@ -41,12 +41,6 @@ const integerSettings = {
   shutdownTimeoutMs: { name: 'SHUTDOWN_TIMEOUT_MS', fallback: 10_000, min: 0, max: 600_000 }
 } as const satisfies Record<string, IntegerRule & { name: string, fallback: number }>
 
-/** The variables loadConfig reads, with their defaults, for docs and error messages. */
-export const configVariables = [
-  'PORT', 'HOST', 'EVENT_SERVICE_URL', 'LOG_LEVEL',
-  ...Object.values(integerSettings).map((s) => s.name)
-]
-
 /**
  * Reads and validates the environment once, at start. An empty variable counts as unset.
  * Every problem is reported at once, each naming the variable, the value and what was expected.
@@ -59,6 +53,7 @@ export function loadConfig (env: Env): Config {
   }
 
   const integers = {} as Record<keyof typeof integerSettings, number>
+  const invalid = new Set<string>()
   for (const [key, rule] of Object.entries(integerSettings) as [keyof typeof integerSettings, typeof integerSettings[keyof typeof integerSettings]][]) {
     const raw = read(rule.name)
     if (raw === undefined) {
@@ -68,13 +63,16 @@ export function loadConfig (env: Env): Config {
     const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
     if (!Number.isSafeInteger(value) || value < rule.min || value > rule.max) {
       problems.push(`${rule.name}=${JSON.stringify(raw)} is invalid: expected an integer from ${rule.min} to ${rule.max}`)
+      invalid.add(rule.name)
       integers[key] = rule.fallback
     } else {
       integers[key] = value
     }
   }
 
-  if (integers.breakerBackoffMaxMs < integers.breakerBackoffBaseMs) {
+  // Compared only when both were valid: a fallback standing in for a bad value would mislead.
+  if (!invalid.has('BREAKER_BACKOFF_BASE_MS') && !invalid.has('BREAKER_BACKOFF_MAX_MS') &&
+    integers.breakerBackoffMaxMs < integers.breakerBackoffBaseMs) {
     problems.push(`BREAKER_BACKOFF_MAX_MS=${JSON.stringify(String(integers.breakerBackoffMaxMs))} is invalid: expected at least BREAKER_BACKOFF_BASE_MS (${integers.breakerBackoffBaseMs})`)
   }
 
@@ -117,7 +115,8 @@ function parseServiceUrl (raw: string): string | undefined {
   } catch {
     return undefined
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+  // `search` and `hash` are empty for a bare `?` or `#`, so the raw text is checked too.
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || /[?#]/.test(raw) || url.username !== '' || url.password !== '') {
     return undefined
   }
   return url.href.replace(/\/+$/, '')
