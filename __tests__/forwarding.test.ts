@@ -97,12 +97,12 @@ describe('forwarding writes to event.com over real sockets', () => {
     expect(mock.service.stats.addEventAccepted).toBe(9)
   })
 
-  it('answers 502 GW_ERR_UPSTREAM_UNREACHABLE when event.com resets the connection', async () => {
+  it('answers 502 GW_ERR_UPSTREAM_DISCONNECTED, outcome unknown, when event.com drops the connection after receiving the write', async () => {
     const { app, mock } = await buildMockedApp()
     mock.setScenario({ name: 'reset' })
     const response = await addEvent(app, { name: 'x', userId: '1' })
     expect(response.statusCode).toBe(502)
-    expect(code(response)).toBe('GW_ERR_UPSTREAM_UNREACHABLE')
+    expect(response.json()).toMatchObject({ code: 'GW_ERR_UPSTREAM_DISCONNECTED', outcome: 'outcome-unknown' })
   })
 
   it('answers 502 GW_ERR_UPSTREAM_UNREACHABLE when nothing listens at the event service URL', async () => {
@@ -110,7 +110,7 @@ describe('forwarding writes to event.com over real sockets', () => {
     await mock.close()
     const response = await addEvent(app, { name: 'x', userId: '1' })
     expect(response.statusCode).toBe(502)
-    expect(code(response)).toBe('GW_ERR_UPSTREAM_UNREACHABLE')
+    expect(response.json()).toMatchObject({ code: 'GW_ERR_UPSTREAM_UNREACHABLE', outcome: 'not-forwarded' })
   })
 
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { UpstreamStatusError, UpstreamTimeoutError, UpstreamUnreachableError } from '../utils/errors.js'
+import { UpstreamDisconnectedError, UpstreamStatusError, UpstreamTimeoutError, UpstreamUnreachableError } from '../utils/errors.js'
 import { addEvent, buildTestApp } from './helpers/testApp.js'
 
 interface ProblemBody { type: string, code: string, status: number, detail: string, field?: string }
@@ -123,7 +123,8 @@ describe('POST /addEvent: failed writes', () => {
   const failures: [Error, number, string][] = [
     [new UpstreamStatusError(500), 502, 'GW_ERR_UPSTREAM_STATUS'],
     [new UpstreamStatusError(400), 502, 'GW_ERR_UPSTREAM_STATUS'],
-    [new UpstreamUnreachableError(new Error('ECONNRESET')), 502, 'GW_ERR_UPSTREAM_UNREACHABLE'],
+    [new UpstreamUnreachableError(new Error('ECONNREFUSED')), 502, 'GW_ERR_UPSTREAM_UNREACHABLE'],
+    [new UpstreamDisconnectedError(new Error('ECONNRESET')), 502, 'GW_ERR_UPSTREAM_DISCONNECTED'],
     [new UpstreamTimeoutError(3000), 504, 'GW_ERR_UPSTREAM_TIMEOUT']
   ]
   it.each(failures)('%s → %i %s, and the event never shows up in reads', async (error, status, code) => {
@@ -146,7 +147,8 @@ describe('POST /addEvent: failed writes', () => {
       title: 'Internal error',
       status: 500,
       detail: 'Internal error',
-      code: 'GW_ERR_INTERNAL'
+      code: 'GW_ERR_INTERNAL',
+      outcome: 'outcome-unknown'
     })
     expect(response.body).not.toContain('secret')
   })

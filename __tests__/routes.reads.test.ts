@@ -119,7 +119,8 @@ describe('GET /getEventsByUserId/:id', () => {
       title: 'No such user',
       status: 404,
       detail: 'No user has id "999"',
-      code: 'GW_ERR_USER_NOT_FOUND'
+      code: 'GW_ERR_USER_NOT_FOUND',
+      outcome: 'not-forwarded'
     })
   })
 

@@ -8,7 +8,7 @@ import { CircuitBreaker } from '../utils/circuitBreaker.js'
 import { systemClock, systemRandom } from '../utils/clock.js'
 import type { Clock, Random } from '../utils/clock.js'
 import type { Config } from '../utils/config.js'
-import { RetryableError, UpstreamStatusError, isGatewayError } from '../utils/errors.js'
+import { RetryableError } from '../utils/errors.js'
 import type { EventStore } from '../utils/eventStore.js'
 import { MemoryEventStore } from '../utils/memoryEventStore.js'
 import { createEventServiceClient } from './eventServiceClient.js'
@@ -20,6 +20,7 @@ import { addEventBodyLimit, addEventRoute } from './routes/addEvent.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, notReadyError } from './routes/health.js'
 import { userRoutes } from './routes/users.js'
+import { isUpstreamFailure, upstreamRetryAfterMs } from './upstreamFailure.js'
 import { validatorCompiler } from './validators.js'
 
 /** What the routes share, decorated onto the instance as `app.gateway`. */
@@ -136,21 +137,6 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     await eventService.close()
   })
   return app
-}
-
-/** Connection errors, timeouts, 5xx and 429 mean event.com is struggling; other 4xx are the request's fault. */
-function isUpstreamFailure (error: unknown): boolean {
-  if (error instanceof UpstreamStatusError) return error.upstreamStatus >= 500 || error.upstreamStatus === 429
-  return isGatewayError(error, 'GW_ERR_UPSTREAM_TIMEOUT') || isGatewayError(error, 'GW_ERR_UPSTREAM_UNREACHABLE') ||
-    isGatewayError(error, 'GW_ERR_UPSTREAM_INVALID_RESPONSE')
-}
-
-/** Only 503 and 429 carry a Retry-After that asks us to hold off. */
-function upstreamRetryAfterMs (error: unknown): number | undefined {
-  if (error instanceof UpstreamStatusError && (error.upstreamStatus === 503 || error.upstreamStatus === 429)) {
-    return error.upstreamRetryAfterMs
-  }
-  return undefined
 }
 
 function requireUrl (url: string | undefined): string {

@@ -2,7 +2,7 @@ import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import type { Clock } from '../utils/clock.js'
 import type { Event, User } from '../utils/eventStore.js'
-import { GatewayError, UpstreamInvalidResponseError, UpstreamStatusError, UpstreamTimeoutError, UpstreamUnreachableError } from '../utils/errors.js'
+import { GatewayError, UpstreamDisconnectedError, UpstreamInvalidResponseError, UpstreamStatusError, UpstreamTimeoutError, UpstreamUnreachableError } from '../utils/errors.js'
 import { parseRetryAfter } from '../utils/retryAfter.js'
 import { parseEvents, parseUsers } from './upstreamPayload.js'
 import type { Parsed } from './upstreamPayload.js'
@@ -26,6 +26,16 @@ export interface EventServiceClientOptions {
   readonly clock: Clock
   /** Most sockets kept open to event.com. */
   readonly connections?: number
+}
+
+/** Errors raised while connecting, before any byte of the request left: the call certainly did nothing. */
+const connectErrorCodes = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT'
+])
+
+function neverSent (error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && connectErrorCodes.has(code)
 }
 
 const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' }
@@ -58,7 +68,7 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
     } catch (error) {
       if (signal.aborted) throw new UpstreamTimeoutError(options.timeoutMs)
       if (error instanceof GatewayError) throw error
-      throw new UpstreamUnreachableError(error)
+      throw neverSent(error) ? new UpstreamUnreachableError(error) : new UpstreamDisconnectedError(error)
     }
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { GatewayError, RetryableError, problemType } from '../utils/errors.js'
-import type { ErrorCode } from '../utils/errors.js'
+import type { ErrorCode, Outcome } from '../utils/errors.js'
 import { retryAfterSeconds } from '../utils/retryAfter.js'
 
 /** An RFC 9457 problem details body. */
@@ -10,6 +10,7 @@ export interface Problem {
   readonly status: number
   readonly detail: string
   readonly code: ErrorCode
+  readonly outcome: Outcome
   readonly field?: string
 }
 
@@ -68,7 +69,8 @@ export function toProblem (error: GatewayError): Problem {
     status: error.statusCode,
     // 5xx details may describe internals: the log has them, the client gets the title.
     detail: error.code === 'GW_ERR_INTERNAL' ? error.title : error.message,
-    code: error.code
+    code: error.code,
+    outcome: error.outcome
   }
   return error instanceof ValidationError ? { ...problem, field: error.field } : problem
 }

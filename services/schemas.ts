@@ -47,13 +47,14 @@ export interface PageQuery {
 /** RFC 9457 problem details, with the gateway's stable `code` and the failing `field` for validation errors. */
 export const problemSchema = {
   type: 'object',
-  required: ['type', 'title', 'status', 'detail', 'code'],
+  required: ['type', 'title', 'status', 'detail', 'code', 'outcome'],
   properties: {
     type: { type: 'string' },
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
     code: { type: 'string' },
+    outcome: { type: 'string', enum: ['not-forwarded', 'upstream-failed', 'outcome-unknown'] },
     field: { type: 'string' }
   }
 } as const

@@ -2,23 +2,37 @@
  * Every error the gateway reports, with a stable code. Clients and tests match on `code`,
  * never on message text. Each code is documented in the README's error table.
  */
+/**
+ * What a failed request means for the event it carried, so a client knows whether a retry is safe:
+ * - `not-forwarded`: event.com never saw it; retrying cannot create a duplicate.
+ * - `upstream-failed`: event.com answered and did not store it; retrying is safe.
+ * - `outcome-unknown`: it reached event.com and the answer was lost (timeout, dropped connection),
+ *   so the event may exist; retry with the same Idempotency-Key.
+ */
+export type Outcome = 'not-forwarded' | 'upstream-failed' | 'outcome-unknown'
+
 export const errorDefinitions = {
-  GW_ERR_REQUEST_INVALID: { status: 400, slug: 'request-invalid', title: 'The request is invalid' },
-  GW_ERR_REQUEST_MALFORMED_JSON: { status: 400, slug: 'request-malformed-json', title: 'The request body is not valid JSON' },
-  GW_ERR_ROUTE_NOT_FOUND: { status: 404, slug: 'route-not-found', title: 'No such route' },
-  GW_ERR_USER_NOT_FOUND: { status: 404, slug: 'user-not-found', title: 'No such user' },
-  GW_ERR_REQUEST_TOO_LARGE: { status: 413, slug: 'request-too-large', title: 'The request body is too large' },
-  GW_ERR_REQUEST_MEDIA_TYPE: { status: 415, slug: 'request-media-type', title: 'The request body must be JSON' },
-  GW_ERR_RATE_LIMITED: { status: 429, slug: 'rate-limited', title: 'Too many requests' },
-  GW_ERR_INTERNAL: { status: 500, slug: 'internal', title: 'Internal error' },
-  GW_ERR_UPSTREAM_STATUS: { status: 502, slug: 'upstream-status', title: 'The event service rejected the request' },
-  GW_ERR_UPSTREAM_UNREACHABLE: { status: 502, slug: 'upstream-unreachable', title: 'The event service could not be reached' },
-  GW_ERR_UPSTREAM_INVALID_RESPONSE: { status: 502, slug: 'upstream-invalid-response', title: 'The event service answered with data the gateway cannot read' },
-  GW_ERR_BREAKER_OPEN: { status: 503, slug: 'breaker-open', title: 'The event service is unavailable; writes are paused' },
-  GW_ERR_STORE_NOT_READY: { status: 503, slug: 'store-not-ready', title: 'The gateway is still loading events' },
-  GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', title: 'The event service did not answer in time' },
-  GW_ERR_CONFIG_INVALID: { status: 500, slug: 'config-invalid', title: 'Invalid configuration' }
-} as const satisfies Record<string, { status: number, slug: string, title: string }>
+  GW_ERR_REQUEST_INVALID: { status: 400, slug: 'request-invalid', outcome: 'not-forwarded', title: 'The request is invalid' },
+  GW_ERR_REQUEST_MALFORMED_JSON: { status: 400, slug: 'request-malformed-json', outcome: 'not-forwarded', title: 'The request body is not valid JSON' },
+  GW_ERR_ADMIN_UNAUTHORIZED: { status: 401, slug: 'admin-unauthorized', outcome: 'not-forwarded', title: 'A valid admin bearer token is required' },
+  GW_ERR_ROUTE_NOT_FOUND: { status: 404, slug: 'route-not-found', outcome: 'not-forwarded', title: 'No such route' },
+  GW_ERR_USER_NOT_FOUND: { status: 404, slug: 'user-not-found', outcome: 'not-forwarded', title: 'No such user' },
+  GW_ERR_IDEMPOTENCY_IN_FLIGHT: { status: 409, slug: 'idempotency-in-flight', outcome: 'not-forwarded', title: 'A request with this Idempotency-Key is still being processed' },
+  GW_ERR_REQUEST_TOO_LARGE: { status: 413, slug: 'request-too-large', outcome: 'not-forwarded', title: 'The request body is too large' },
+  GW_ERR_REQUEST_MEDIA_TYPE: { status: 415, slug: 'request-media-type', outcome: 'not-forwarded', title: 'The request body must be JSON' },
+  GW_ERR_IDEMPOTENCY_MISMATCH: { status: 422, slug: 'idempotency-mismatch', outcome: 'not-forwarded', title: 'This Idempotency-Key was used with a different request body' },
+  GW_ERR_RATE_LIMITED: { status: 429, slug: 'rate-limited', outcome: 'not-forwarded', title: 'Too many requests' },
+  GW_ERR_INTERNAL: { status: 500, slug: 'internal', outcome: 'outcome-unknown', title: 'Internal error' },
+  GW_ERR_UPSTREAM_STATUS: { status: 502, slug: 'upstream-status', outcome: 'upstream-failed', title: 'The event service rejected the request' },
+  GW_ERR_UPSTREAM_UNREACHABLE: { status: 502, slug: 'upstream-unreachable', outcome: 'not-forwarded', title: 'The event service could not be reached' },
+  GW_ERR_UPSTREAM_DISCONNECTED: { status: 502, slug: 'upstream-disconnected', outcome: 'outcome-unknown', title: 'The connection to the event service dropped before it answered' },
+  GW_ERR_UPSTREAM_INVALID_RESPONSE: { status: 502, slug: 'upstream-invalid-response', outcome: 'outcome-unknown', title: 'The event service answered with data the gateway cannot read' },
+  GW_ERR_BREAKER_OPEN: { status: 503, slug: 'breaker-open', outcome: 'not-forwarded', title: 'The event service is unavailable; writes are paused' },
+  GW_ERR_BULKHEAD_FULL: { status: 503, slug: 'bulkhead-full', outcome: 'not-forwarded', title: 'Too many writes are waiting for the event service' },
+  GW_ERR_STORE_NOT_READY: { status: 503, slug: 'store-not-ready', outcome: 'not-forwarded', title: 'The gateway is still loading events' },
+  GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', outcome: 'outcome-unknown', title: 'The event service did not answer in time' },
+  GW_ERR_CONFIG_INVALID: { status: 500, slug: 'config-invalid', outcome: 'not-forwarded', title: 'Invalid configuration' }
+} as const satisfies Record<string, { status: number, slug: string, outcome: Outcome, title: string }>
 
 export type ErrorCode = keyof typeof errorDefinitions
 
@@ -31,6 +45,7 @@ export class GatewayError extends Error {
   readonly code: ErrorCode
   readonly statusCode: number
   readonly title: string
+  readonly outcome: Outcome
 
   constructor (code: ErrorCode, detail: string, options?: ErrorOptions) {
     super(detail, options)
@@ -38,6 +53,7 @@ export class GatewayError extends Error {
     this.code = code
     this.statusCode = errorDefinitions[code].status
     this.title = errorDefinitions[code].title
+    this.outcome = errorDefinitions[code].outcome
   }
 }
 
@@ -75,11 +91,19 @@ export class UpstreamStatusError extends GatewayError {
   }
 }
 
-/** The connection to the event service failed (refused, reset, closed early). */
+/** No connection to the event service could be made (refused, unknown host): nothing was sent. */
 export class UpstreamUnreachableError extends GatewayError {
   constructor (cause: unknown) {
     super('GW_ERR_UPSTREAM_UNREACHABLE', 'The event service could not be reached', { cause })
     this.name = 'UpstreamUnreachableError'
+  }
+}
+
+/** The connection dropped after the request may have been sent: event.com may have acted on it. */
+export class UpstreamDisconnectedError extends GatewayError {
+  constructor (cause: unknown) {
+    super('GW_ERR_UPSTREAM_DISCONNECTED', 'The connection to the event service dropped before it answered', { cause })
+    this.name = 'UpstreamDisconnectedError'
   }
 }
 
