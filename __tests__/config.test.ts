@@ -27,7 +27,20 @@ const defaults: Config = {
   breakerWindowMs: 30_000,
   breakerBackoffBaseMs: 1000,
   breakerBackoffMaxMs: 60_000,
+  breakerDecayMs: 60_000,
+  breakerSlowCallMs: 0,
+  breakerSlowCallRatePercent: 50,
+  breakerSlowCallMinCalls: 20,
+  breakerSlowCallWindowMs: 60_000,
+  upstreamMaxInflight: 64,
+  upstreamMaxQueue: 64,
   rateLimitMax: 10_000,
+  rateLimitWriteMax: 3000,
+  rateLimitWindowMs: 60_000,
+  rateLimitAllowList: [],
+  idempotencyTtlMs: 86_400_000,
+  idempotencyMaxKeys: 100_000,
+  adminToken: undefined,
   shutdownTimeoutMs: 10_000
 }
 
@@ -40,7 +53,18 @@ const integerVariables: readonly { name: string, key: IntegerKey, min: number, m
   { name: 'BREAKER_WINDOW_MS', key: 'breakerWindowMs', min: 1, max: 86_400_000 },
   { name: 'BREAKER_BACKOFF_BASE_MS', key: 'breakerBackoffBaseMs', min: 1, max: 86_400_000 },
   { name: 'BREAKER_BACKOFF_MAX_MS', key: 'breakerBackoffMaxMs', min: 1, max: 86_400_000 },
+  { name: 'BREAKER_DECAY_MS', key: 'breakerDecayMs', min: 1, max: 86_400_000 },
+  { name: 'BREAKER_SLOW_CALL_MS', key: 'breakerSlowCallMs', min: 0, max: 600_000 },
+  { name: 'BREAKER_SLOW_CALL_RATE_PERCENT', key: 'breakerSlowCallRatePercent', min: 1, max: 100 },
+  { name: 'BREAKER_SLOW_CALL_MIN_CALLS', key: 'breakerSlowCallMinCalls', min: 1, max: 1_000_000 },
+  { name: 'BREAKER_SLOW_CALL_WINDOW_MS', key: 'breakerSlowCallWindowMs', min: 1000, max: 86_400_000 },
+  { name: 'UPSTREAM_MAX_INFLIGHT', key: 'upstreamMaxInflight', min: 1, max: 10_000 },
+  { name: 'UPSTREAM_MAX_QUEUE', key: 'upstreamMaxQueue', min: 0, max: 100_000 },
   { name: 'RATE_LIMIT_MAX', key: 'rateLimitMax', min: 0, max: 100_000_000 },
+  { name: 'RATE_LIMIT_WRITE_MAX', key: 'rateLimitWriteMax', min: 0, max: 100_000_000 },
+  { name: 'RATE_LIMIT_WINDOW_MS', key: 'rateLimitWindowMs', min: 1000, max: 86_400_000 },
+  { name: 'IDEMPOTENCY_TTL_MS', key: 'idempotencyTtlMs', min: 1000, max: 30 * 86_400_000 },
+  { name: 'IDEMPOTENCY_MAX_KEYS', key: 'idempotencyMaxKeys', min: 1, max: 10_000_000 },
   { name: 'SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', min: 0, max: 600_000 }
 ]
 
@@ -73,7 +97,20 @@ describe('loadConfig', () => {
       BREAKER_WINDOW_MS: '10000',
       BREAKER_BACKOFF_BASE_MS: '500',
       BREAKER_BACKOFF_MAX_MS: '20000',
+      BREAKER_DECAY_MS: '30000',
+      BREAKER_SLOW_CALL_MS: '800',
+      BREAKER_SLOW_CALL_RATE_PERCENT: '40',
+      BREAKER_SLOW_CALL_MIN_CALLS: '10',
+      BREAKER_SLOW_CALL_WINDOW_MS: '20000',
+      UPSTREAM_MAX_INFLIGHT: '8',
+      UPSTREAM_MAX_QUEUE: '4',
       RATE_LIMIT_MAX: '120',
+      RATE_LIMIT_WRITE_MAX: '30',
+      RATE_LIMIT_WINDOW_MS: '10000',
+      RATE_LIMIT_ALLOW_LIST: '10.0.0.1, ::1',
+      IDEMPOTENCY_TTL_MS: '3600000',
+      IDEMPOTENCY_MAX_KEYS: '500',
+      ADMIN_TOKEN: 'an-admin-token-of-some-length',
       SHUTDOWN_TIMEOUT_MS: '1000'
     }
     expect(loadConfig(env)).toStrictEqual({
@@ -86,9 +123,34 @@ describe('loadConfig', () => {
       breakerWindowMs: 10_000,
       breakerBackoffBaseMs: 500,
       breakerBackoffMaxMs: 20_000,
+      breakerDecayMs: 30_000,
+      breakerSlowCallMs: 800,
+      breakerSlowCallRatePercent: 40,
+      breakerSlowCallMinCalls: 10,
+      breakerSlowCallWindowMs: 20_000,
+      upstreamMaxInflight: 8,
+      upstreamMaxQueue: 4,
       rateLimitMax: 120,
+      rateLimitWriteMax: 30,
+      rateLimitWindowMs: 10_000,
+      rateLimitAllowList: ['10.0.0.1', '::1'],
+      idempotencyTtlMs: 3_600_000,
+      idempotencyMaxKeys: 500,
+      adminToken: 'an-admin-token-of-some-length',
       shutdownTimeoutMs: 1000
     })
+  })
+
+  it('rejects an allow-list entry that is not an IP address, naming it', () => {
+    const { message } = configError({ RATE_LIMIT_ALLOW_LIST: '127.0.0.1,localhost' })
+    expect(message).toContain('RATE_LIMIT_ALLOW_LIST')
+    expect(message).toContain('"localhost"')
+  })
+
+  it('rejects a short admin token without echoing it', () => {
+    const { message } = configError({ ADMIN_TOKEN: 'short-secret' })
+    expect(message).toContain('ADMIN_TOKEN')
+    expect(message).not.toContain('short-secret')
   })
 
   it('returns a frozen object', () => {

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import rateLimit from '@fastify/rate-limit'
 import pino from 'pino'
 import { createExponentialBackoff } from '../utils/backoff.js'
 import { CircuitBreaker } from '../utils/circuitBreaker.js'
 import { systemClock, systemRandom } from '../utils/clock.js'
 import type { Clock, Random } from '../utils/clock.js'
 import type { Config } from '../utils/config.js'
-import { RetryableError } from '../utils/errors.js'
 import type { EventStore } from '../utils/eventStore.js'
 import { MemoryEventStore } from '../utils/memoryEventStore.js'
 import { createEventServiceClient } from './eventServiceClient.js'
@@ -16,6 +14,7 @@ import type { EventServiceClient } from './eventServiceClient.js'
 import { createHydrator } from './hydrator.js'
 import type { Hydrator, Sleep } from './hydrator.js'
 import { errorHandler, notFoundHandler } from './problem.js'
+import { registerRateLimits } from './rateLimit.js'
 import { addEventBodyLimit, addEventRoute } from './routes/addEvent.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, notReadyError } from './routes/health.js'
@@ -40,7 +39,8 @@ declare module 'fastify' {
 
 export type AppConfig = Pick<Config,
   'upstreamTimeoutMs' | 'breakerFailureThreshold' | 'breakerWindowMs' | 'breakerBackoffBaseMs' |
-  'breakerBackoffMaxMs' | 'rateLimitMax'> & { readonly eventServiceUrl?: string | undefined }
+  'breakerBackoffMaxMs' | 'rateLimitMax' | 'rateLimitWriteMax' | 'rateLimitWindowMs' | 'rateLimitAllowList'> &
+  { readonly eventServiceUrl?: string | undefined }
 
 export interface AppOptions {
   readonly config: AppConfig
@@ -114,16 +114,17 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   app.decorate('gateway', { store, eventService, breaker, hydrator, generateId: options.generateId ?? randomUUID })
 
-  if (config.rateLimitMax > 0) {
-    await app.register(rateLimit, {
-      max: config.rateLimitMax,
-      timeWindow: 60_000,
-      errorResponseBuilder: (_request, context) => new RetryableError('GW_ERR_RATE_LIMITED', `More than ${context.max} requests per minute`, context.ttl)
-    })
-  }
+  const limitRate = await registerRateLimits(app, {
+    readMax: config.rateLimitMax,
+    writeMax: config.rateLimitWriteMax,
+    windowMs: config.rateLimitWindowMs,
+    allowList: config.rateLimitAllowList,
+    writeWaitMs: () => breaker.snapshot().retryAfterMs ?? 0
+  })
 
   healthRoutes(app)
   await app.register((data, _opts, done) => {
+    if (limitRate !== undefined) data.addHook('onRequest', limitRate)
     data.addHook('onRequest', (_request, _reply, next) => { next(hydrator.state === 'ready' ? undefined : notReadyError()) })
     userRoutes(data)
     eventRoutes(data)

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { GatewayError } from './errors.js'
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -20,8 +21,34 @@ export interface Config {
   readonly breakerBackoffBaseMs: number
   /** Longest open period, also the cap on an upstream Retry-After. */
   readonly breakerBackoffMaxMs: number
-  /** Requests per minute per client; 0 turns rate limiting off. */
+  /** A failed-probe backoff step is forgotten after each such span of healthy operation. */
+  readonly breakerDecayMs: number
+  /** Calls slower than this count as slow for slow-call tripping; 0 turns it off. */
+  readonly breakerSlowCallMs: number
+  /** Share of slow calls, in percent, that opens the breaker. */
+  readonly breakerSlowCallRatePercent: number
+  /** Fewest calls in the window before the slow-call share is judged. */
+  readonly breakerSlowCallMinCalls: number
+  /** Rolling window over which slow calls are counted. */
+  readonly breakerSlowCallWindowMs: number
+  /** Most writes in flight to event.com at once. */
+  readonly upstreamMaxInflight: number
+  /** Most writes waiting for a free slot; beyond it writes are refused at once. */
+  readonly upstreamMaxQueue: number
+  /** Reads (and other limited requests) per client per window; 0 turns the limit off. */
   readonly rateLimitMax: number
+  /** Writes per client per window; 0 turns the limit off. */
+  readonly rateLimitWriteMax: number
+  /** The rate-limit window. */
+  readonly rateLimitWindowMs: number
+  /** Client addresses never rate limited. */
+  readonly rateLimitAllowList: readonly string[]
+  /** How long an Idempotency-Key is remembered. */
+  readonly idempotencyTtlMs: number
+  /** Most Idempotency-Keys remembered; the least recently used go first. */
+  readonly idempotencyMaxKeys: number
+  /** Bearer token for the /admin routes; undefined means the routes do not exist. */
+  readonly adminToken: string | undefined
   /** Longest wait for in-flight requests on shutdown. */
   readonly shutdownTimeoutMs: number
 }
@@ -37,7 +64,18 @@ const integerSettings = {
   breakerWindowMs: { name: 'BREAKER_WINDOW_MS', fallback: 30_000, min: 1, max: 86_400_000 },
   breakerBackoffBaseMs: { name: 'BREAKER_BACKOFF_BASE_MS', fallback: 1000, min: 1, max: 86_400_000 },
   breakerBackoffMaxMs: { name: 'BREAKER_BACKOFF_MAX_MS', fallback: 60_000, min: 1, max: 86_400_000 },
+  breakerDecayMs: { name: 'BREAKER_DECAY_MS', fallback: 60_000, min: 1, max: 86_400_000 },
+  breakerSlowCallMs: { name: 'BREAKER_SLOW_CALL_MS', fallback: 0, min: 0, max: 600_000 },
+  breakerSlowCallRatePercent: { name: 'BREAKER_SLOW_CALL_RATE_PERCENT', fallback: 50, min: 1, max: 100 },
+  breakerSlowCallMinCalls: { name: 'BREAKER_SLOW_CALL_MIN_CALLS', fallback: 20, min: 1, max: 1_000_000 },
+  breakerSlowCallWindowMs: { name: 'BREAKER_SLOW_CALL_WINDOW_MS', fallback: 60_000, min: 1000, max: 86_400_000 },
+  upstreamMaxInflight: { name: 'UPSTREAM_MAX_INFLIGHT', fallback: 64, min: 1, max: 10_000 },
+  upstreamMaxQueue: { name: 'UPSTREAM_MAX_QUEUE', fallback: 64, min: 0, max: 100_000 },
   rateLimitMax: { name: 'RATE_LIMIT_MAX', fallback: 10_000, min: 0, max: 100_000_000 },
+  rateLimitWriteMax: { name: 'RATE_LIMIT_WRITE_MAX', fallback: 3000, min: 0, max: 100_000_000 },
+  rateLimitWindowMs: { name: 'RATE_LIMIT_WINDOW_MS', fallback: 60_000, min: 1000, max: 86_400_000 },
+  idempotencyTtlMs: { name: 'IDEMPOTENCY_TTL_MS', fallback: 86_400_000, min: 1000, max: 30 * 86_400_000 },
+  idempotencyMaxKeys: { name: 'IDEMPOTENCY_MAX_KEYS', fallback: 100_000, min: 1, max: 10_000_000 },
   shutdownTimeoutMs: { name: 'SHUTDOWN_TIMEOUT_MS', fallback: 10_000, min: 0, max: 600_000 }
 } as const satisfies Record<string, IntegerRule & { name: string, fallback: number }>
 
@@ -96,12 +134,26 @@ export function loadConfig (env: Env): Config {
     }
   }
 
+  const rateLimitAllowList = (read('RATE_LIMIT_ALLOW_LIST') ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+  const badAddresses = rateLimitAllowList.filter((entry) => isIP(entry) === 0)
+  if (badAddresses.length > 0) {
+    problems.push(`RATE_LIMIT_ALLOW_LIST=${JSON.stringify(read('RATE_LIMIT_ALLOW_LIST'))} is invalid: expected comma-separated IP addresses (not ${badAddresses.map((entry) => JSON.stringify(entry)).join(', ')})`)
+  }
+
+  const adminToken = read('ADMIN_TOKEN')
+  if (adminToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(adminToken)) {
+    // The token's value is a secret: never echo it.
+    problems.push('ADMIN_TOKEN is invalid: expected 16 to 512 printable ASCII characters without spaces (value not shown)')
+  }
+
   if (problems.length > 0) {
     throw new GatewayError('GW_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`)
   }
 
   return Object.freeze({
     ...integers,
+    rateLimitAllowList: Object.freeze(rateLimitAllowList),
+    adminToken,
     host,
     eventServiceUrl,
     logLevel: logLevel ?? 'info'

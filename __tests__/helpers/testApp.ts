@@ -13,7 +13,10 @@ export const testConfig: AppConfig = {
   breakerWindowMs: 30_000,
   breakerBackoffBaseMs: 1000,
   breakerBackoffMaxMs: 60_000,
-  rateLimitMax: 0
+  rateLimitMax: 0,
+  rateLimitWriteMax: 0,
+  rateLimitWindowMs: 60_000,
+  rateLimitAllowList: []
 }
 
 export interface TestApp {
