@@ -2,30 +2,55 @@ import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import type { Clock } from '../utils/clock.js'
 import type { Event, User } from '../utils/eventStore.js'
-import { GatewayError, UpstreamDisconnectedError, UpstreamInvalidResponseError, UpstreamStatusError, UpstreamTimeoutError, UpstreamUnreachableError } from '../utils/errors.js'
+import {
+  GatewayError, UpstreamDisconnectedError, UpstreamInvalidResponseError, UpstreamStatusError, UpstreamTimeoutError,
+  UpstreamUnreachableError, isGatewayError
+} from '../utils/errors.js'
 import { parseRetryAfter } from '../utils/retryAfter.js'
 import { parseEvents, parseUsers } from './upstreamPayload.js'
 import type { Parsed } from './upstreamPayload.js'
 
+/** Per-call context passed along to event.com. */
+export interface CallContext {
+  /** Sent as `x-request-id`, so one id follows a write from the client through event.com. */
+  readonly requestId?: string
+}
+
+export type UpstreamOperation = 'getUsers' | 'getEvents' | 'addEvent' | 'getEventById'
+
+export type CallOutcome = 'success' | 'status_4xx' | 'status_429' | 'status_5xx' | 'timeout' | 'unreachable' | 'disconnected' | 'invalid_response'
+
+/** One finished call to event.com, for metrics. */
+export interface UpstreamCall {
+  readonly operation: UpstreamOperation
+  readonly outcome: CallOutcome
+  /** From sending to the end of the response, in milliseconds. */
+  readonly durationMs: number
+}
+
 /** The calls the gateway makes to event.com. Every method rejects with a GatewayError subclass. */
 export interface EventServiceClient {
-  getUsers: () => Promise<Parsed<User>>
-  getEvents: () => Promise<Parsed<Event>>
+  getUsers: (context?: CallContext) => Promise<Parsed<User>>
+  getEvents: (context?: CallContext) => Promise<Parsed<Event>>
   /** Resolves once event.com answered 2xx, which means it has stored the event. */
-  addEvent: (event: Event) => Promise<void>
+  addEvent: (event: Event, context?: CallContext) => Promise<void>
+  /** Whether event.com has an event with this id (200) or not (404). */
+  hasEvent: (eventId: string, context?: CallContext) => Promise<boolean>
   close: () => Promise<void>
 }
 
 export interface EventServiceClientOptions {
   /** Base URL of event.com, e.g. http://127.0.0.1:4000 or https://events.example/api. */
   readonly baseUrl: string
-  /** Longest wait for one call, from sending to the end of the response body. */
+  /** Longest wait for one call, from sending to the end of the response body, in milliseconds. */
   readonly timeoutMs: number
   /** Makes the signal that ends a call after timeoutMs; replaceable so tests can fire it. */
   readonly timeoutSignal?: (timeoutMs: number) => AbortSignal
   readonly clock: Clock
   /** Most sockets kept open to event.com. */
   readonly connections?: number
+  /** Told about every finished call. */
+  readonly onCall?: (call: UpstreamCall) => void
 }
 
 /** Errors raised while connecting, before any byte of the request left: the call certainly did nothing. */
@@ -38,7 +63,18 @@ function neverSent (error: unknown): boolean {
   return typeof code === 'string' && connectErrorCodes.has(code)
 }
 
-const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' }
+/** How a call ended, in the words of the upstream-call metrics. */
+export function callOutcome (error: unknown): CallOutcome {
+  if (error === undefined) return 'success'
+  if (error instanceof UpstreamStatusError) {
+    if (error.upstreamStatus === 429) return 'status_429'
+    return error.upstreamStatus >= 500 ? 'status_5xx' : 'status_4xx'
+  }
+  if (isGatewayError(error, 'GW_ERR_UPSTREAM_TIMEOUT')) return 'timeout'
+  if (isGatewayError(error, 'GW_ERR_UPSTREAM_UNREACHABLE')) return 'unreachable'
+  if (isGatewayError(error, 'GW_ERR_UPSTREAM_INVALID_RESPONSE')) return 'invalid_response'
+  return 'disconnected'
+}
 
 /**
  * event.com over one undici Pool (keep-alive sockets, no per-call connection setup).
@@ -50,48 +86,80 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
   const pool = new Pool(base.origin, { connections: options.connections ?? 128 })
   const timeoutSignal = options.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms))
 
-  async function call<T> (method: Dispatcher.HttpMethod, path: string, payload: string | undefined, read: (body: Dispatcher.ResponseData['body']) => Promise<T>): Promise<T> {
+  interface Call<T> {
+    readonly operation: UpstreamOperation
+    readonly method: Dispatcher.HttpMethod
+    readonly path: string
+    readonly payload?: string
+    readonly context: CallContext | undefined
+    /** Statuses outside 2xx that are an answer rather than an error. */
+    readonly accept?: number
+    readonly read: (response: Dispatcher.ResponseData) => Promise<T>
+  }
+
+  async function send<T> (call: Call<T>): Promise<T> {
     const signal = timeoutSignal(options.timeoutMs)
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' }
+    if (call.context?.requestId !== undefined) headers['x-request-id'] = call.context.requestId
+    const started = options.clock()
+    let failure: unknown
     try {
-      const response = await pool.request({
-        method,
-        path: prefix + path,
-        headers: jsonHeaders,
-        body: payload ?? null,
-        signal
-      })
-      if (response.statusCode < 200 || response.statusCode >= 300) {
+      const response = await pool.request({ method: call.method, path: prefix + call.path, headers, body: call.payload ?? null, signal })
+      if ((response.statusCode < 200 || response.statusCode >= 300) && response.statusCode !== call.accept) {
         await response.body.dump()
         throw new UpstreamStatusError(response.statusCode, parseRetryAfter(response.headers['retry-after'], options.clock()))
       }
-      return await read(response.body)
+      return await call.read(response)
     } catch (error) {
-      if (signal.aborted) throw new UpstreamTimeoutError(options.timeoutMs)
-      if (error instanceof GatewayError) throw error
-      throw neverSent(error) ? new UpstreamUnreachableError(error) : new UpstreamDisconnectedError(error)
+      failure = signal.aborted
+        ? new UpstreamTimeoutError(options.timeoutMs)
+        : error instanceof GatewayError
+          ? error
+          : neverSent(error) ? new UpstreamUnreachableError(error) : new UpstreamDisconnectedError(error)
+      throw failure
+    } finally {
+      options.onCall?.({ operation: call.operation, outcome: callOutcome(failure), durationMs: options.clock() - started })
     }
   }
 
-  async function getJson (path: string): Promise<unknown> {
-    return call('GET', path, undefined, async (body) => {
-      const text = await body.text()
-      try {
-        return JSON.parse(text) as unknown
-      } catch {
-        throw new UpstreamInvalidResponseError(`GET ${path} did not answer with JSON`)
-      }
-    })
+  const readJson = (path: string) => async (response: Dispatcher.ResponseData): Promise<unknown> => {
+    const text = await response.body.text()
+    try {
+      return JSON.parse(text) as unknown
+    } catch {
+      throw new UpstreamInvalidResponseError(`GET ${path} did not answer with JSON`)
+    }
   }
 
   return {
-    async getUsers () {
-      return parseUsers(await getJson('/getUsers'))
+    async getUsers (context) {
+      return parseUsers(await send({ operation: 'getUsers', method: 'GET', path: '/getUsers', context, read: readJson('/getUsers') }))
     },
-    async getEvents () {
-      return parseEvents(await getJson('/getEvents'))
+    async getEvents (context) {
+      return parseEvents(await send({ operation: 'getEvents', method: 'GET', path: '/getEvents', context, read: readJson('/getEvents') }))
     },
-    addEvent (event) {
-      return call('POST', '/addEvent', JSON.stringify(event), (body) => body.dump())
+    addEvent (event, context) {
+      return send({
+        operation: 'addEvent',
+        method: 'POST',
+        path: '/addEvent',
+        payload: JSON.stringify(event),
+        context,
+        read: (response) => response.body.dump()
+      })
+    },
+    hasEvent (eventId, context) {
+      return send({
+        operation: 'getEventById',
+        method: 'GET',
+        path: `/getEventById/${encodeURIComponent(eventId)}`,
+        context,
+        accept: 404,
+        read: async (response) => {
+          await response.body.dump()
+          return response.statusCode !== 404
+        }
+      })
     },
     close () {
       return pool.close()

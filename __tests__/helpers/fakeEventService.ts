@@ -51,6 +51,14 @@ export class FakeEventService implements EventServiceClient {
     this.accepted.push(event)
   }
 
+  /** Ids looked up with hasEvent, in order. */
+  readonly lookups: string[] = []
+
+  hasEvent (eventId: string): Promise<boolean> {
+    this.lookups.push(eventId)
+    return Promise.resolve(this.accepted.some((event) => event.id === eventId))
+  }
+
   /** Queues the same outcome n times. */
   next (outcome: Outcome, times = 1): this {
     for (let i = 0; i < times; i++) this.outcomes.push(outcome)
