@@ -3,6 +3,7 @@ import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { createExponentialBackoff } from '../utils/backoff.js'
+import { Bulkhead } from '../utils/bulkhead.js'
 import { CircuitBreaker } from '../utils/circuitBreaker.js'
 import { systemClock, systemRandom } from '../utils/clock.js'
 import type { Clock, Random } from '../utils/clock.js'
@@ -11,8 +12,11 @@ import type { EventStore } from '../utils/eventStore.js'
 import { MemoryEventStore } from '../utils/memoryEventStore.js'
 import { createEventServiceClient } from './eventServiceClient.js'
 import type { EventServiceClient } from './eventServiceClient.js'
+import { createEventWriter } from './eventWriter.js'
+import type { EventWriter } from './eventWriter.js'
 import { createHydrator } from './hydrator.js'
 import type { Hydrator, Sleep } from './hydrator.js'
+import { IdempotencyKeys } from './idempotency.js'
 import { errorHandler, notFoundHandler } from './problem.js'
 import { registerRateLimits } from './rateLimit.js'
 import { addEventBodyLimit, addEventRoute } from './routes/addEvent.js'
@@ -27,6 +31,10 @@ export interface Gateway {
   readonly store: EventStore
   readonly eventService: EventServiceClient
   readonly breaker: CircuitBreaker
+  readonly bulkhead: Bulkhead
+  /** Sends a write to event.com through the bulkhead and the breaker. */
+  readonly writeEvent: EventWriter
+  readonly idempotency: IdempotencyKeys
   readonly hydrator: Hydrator
   readonly generateId: () => string
 }
@@ -39,7 +47,8 @@ declare module 'fastify' {
 
 export type AppConfig = Pick<Config,
   'upstreamTimeoutMs' | 'breakerFailureThreshold' | 'breakerWindowMs' | 'breakerBackoffBaseMs' |
-  'breakerBackoffMaxMs' | 'rateLimitMax' | 'rateLimitWriteMax' | 'rateLimitWindowMs' | 'rateLimitAllowList'> &
+  'breakerBackoffMaxMs' | 'rateLimitMax' | 'rateLimitWriteMax' | 'rateLimitWindowMs' | 'rateLimitAllowList' |
+  'upstreamMaxInflight' | 'upstreamMaxQueue' | 'idempotencyTtlMs' | 'idempotencyMaxKeys'> &
   { readonly eventServiceUrl?: string | undefined }
 
 export interface AppOptions {
@@ -87,6 +96,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const eventService = options.eventService ?? createEventServiceClient({
     baseUrl: requireUrl(config.eventServiceUrl),
     timeoutMs: config.upstreamTimeoutMs,
+    // One socket per write the bulkhead lets through, so no admitted write waits for a connection.
+    connections: config.upstreamMaxInflight,
     clock,
     ...(options.timeoutSignal && { timeoutSignal: options.timeoutSignal })
   })
@@ -102,6 +113,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     retryAfterMsOf: upstreamRetryAfterMs,
     onStateChange: (change) => { app.log.warn({ breaker: change }, `breaker ${change.from} -> ${change.to}`) }
   })
+  const bulkhead = new Bulkhead({ maxConcurrent: config.upstreamMaxInflight, maxQueue: config.upstreamMaxQueue })
+  const writeEvent = createEventWriter({ bulkhead, breaker, eventService })
+  const idempotency = new IdempotencyKeys({ ttlMs: config.idempotencyTtlMs, maxKeys: config.idempotencyMaxKeys, clock })
   const hydrator = createHydrator({
     store,
     eventService,
@@ -112,7 +126,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   })
   if (options.hydrate === false) hydrator.skip()
 
-  app.decorate('gateway', { store, eventService, breaker, hydrator, generateId: options.generateId ?? randomUUID })
+  app.decorate('gateway', { store, eventService, breaker, bulkhead, writeEvent, idempotency, hydrator, generateId: options.generateId ?? randomUUID })
 
   const limitRate = await registerRateLimits(app, {
     readMax: config.rateLimitMax,

@@ -72,7 +72,8 @@ export function toProblem (error: GatewayError): Problem {
     code: error.code,
     outcome: error.outcome
   }
-  return error instanceof ValidationError ? { ...problem, field: error.field } : problem
+  const field = (error as { field?: unknown }).field
+  return typeof field === 'string' ? { ...problem, field } : problem
 }
 
 export function sendProblem (reply: FastifyReply, error: GatewayError): FastifyReply {

@@ -16,7 +16,11 @@ export const testConfig: AppConfig = {
   rateLimitMax: 0,
   rateLimitWriteMax: 0,
   rateLimitWindowMs: 60_000,
-  rateLimitAllowList: []
+  rateLimitAllowList: [],
+  upstreamMaxInflight: 128,
+  upstreamMaxQueue: 128,
+  idempotencyTtlMs: 86_400_000,
+  idempotencyMaxKeys: 10_000
 }
 
 export interface TestApp {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Event } from '../../utils/eventStore.js'
-import { GatewayError } from '../../utils/errors.js'
+import { GatewayError, isGatewayError } from '../../utils/errors.js'
+import { fingerprint, parseKey } from '../idempotency.js'
 import { errorResponses, eventSchema, idSchema } from '../schemas.js'
 
 export interface AddEventBody {
@@ -23,26 +24,51 @@ const bodySchema = {
   }
 } as const
 
+const headersSchema = {
+  type: 'object',
+  properties: {
+    'idempotency-key': { type: 'string', description: 'Makes retries safe: a repeat with the same key and body replays the first response' }
+  }
+} as const
+
 /**
- * Forwards the event to event.com through the breaker, and stores it only once event.com accepted it:
- * every 2xx means event.com has the event, and no failed write ever shows up in reads.
+ * Forwards the event to event.com and stores it only once event.com accepted it: every 2xx means
+ * event.com has the event, and no failed write ever shows up in reads. With an Idempotency-Key,
+ * a repeat replays the stored response, and a retry after a failure reuses the same event id.
  */
 export function addEventRoute (app: FastifyInstance): void {
   app.post<{ Body: AddEventBody }>('/addEvent', {
     bodyLimit: addEventBodyLimit,
-    schema: { body: bodySchema, response: { 201: eventSchema, ...errorResponses } }
+    schema: { headers: headersSchema, body: bodySchema, response: { 201: eventSchema, ...errorResponses } }
   }, async (request, reply) => {
-    const { store, breaker, eventService, generateId } = app.gateway
+    const { store, writeEvent, idempotency, generateId } = app.gateway
+    const key = parseKey(request.headers['idempotency-key'])
     const { name, details } = request.body
     const userId = String(request.body.userId)
     if (!await store.hasUser(userId)) {
       throw new GatewayError('GW_ERR_USER_NOT_FOUND', `No user has id ${JSON.stringify(userId)}`)
     }
-    const event: Event = details === undefined
-      ? { id: generateId(), name, userId }
-      : { id: generateId(), name, userId, details }
-    await breaker.execute(() => eventService.addEvent(event))
-    await store.addEvent(event)
+
+    let eventId: string
+    let uncertain = false
+    if (key === undefined) {
+      eventId = generateId()
+    } else {
+      const start = idempotency.begin(key, fingerprint('POST', '/addEvent', { name, userId, details }), generateId)
+      if (start.kind === 'replay') return reply.code(start.status).header('idempotent-replayed', 'true').send(start.body)
+      eventId = start.eventId
+      uncertain = start.uncertain
+    }
+
+    const event: Event = details === undefined ? { id: eventId, name, userId } : { id: eventId, name, userId, details }
+    try {
+      await writeEvent(event, { requestId: request.id, uncertain })
+      await store.addEvent(event)
+    } catch (error) {
+      if (key !== undefined) idempotency.fail(key, !isGatewayError(error) || error.outcome === 'outcome-unknown')
+      throw error
+    }
+    if (key !== undefined) idempotency.succeed(key, 201, event)
     return reply.code(201).send(event)
   })
 }
