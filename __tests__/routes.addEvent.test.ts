@@ -148,7 +148,8 @@ describe('POST /addEvent: failed writes', () => {
       status: 500,
       detail: 'Internal error',
       code: 'GW_ERR_INTERNAL',
-      outcome: 'outcome-unknown'
+      outcome: 'outcome-unknown',
+      requestId: response.headers['x-request-id']
     })
     expect(response.body).not.toContain('secret')
   })

@@ -4,7 +4,8 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { createExponentialBackoff } from '../utils/backoff.js'
 import { Bulkhead } from '../utils/bulkhead.js'
-import { CircuitBreaker } from '../utils/circuitBreaker.js'
+import { CircuitBreaker, isBreakerRejection } from '../utils/circuitBreaker.js'
+import { isGatewayError } from '../utils/errors.js'
 import { systemClock, systemRandom } from '../utils/clock.js'
 import type { Clock, Random } from '../utils/clock.js'
 import type { Config } from '../utils/config.js'
@@ -17,13 +18,17 @@ import type { EventWriter } from './eventWriter.js'
 import { createHydrator } from './hydrator.js'
 import type { Hydrator, Sleep } from './hydrator.js'
 import { IdempotencyKeys } from './idempotency.js'
+import { createMetrics } from './metrics.js'
+import type { RejectionReason } from './metrics.js'
+import { registerDocs, registerOperability } from './operability.js'
+import { requestIdOptions } from './requestId.js'
 import { errorHandler, notFoundHandler } from './problem.js'
 import { registerRateLimits } from './rateLimit.js'
 import { addEventBodyLimit, addEventRoute } from './routes/addEvent.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, notReadyError } from './routes/health.js'
 import { userRoutes } from './routes/users.js'
-import { isUpstreamFailure, upstreamRetryAfterMs } from './upstreamFailure.js'
+import { isUpstreamFailure, isUpstreamThrottle, upstreamRetryAfterMs } from './upstreamFailure.js'
 import { validatorCompiler } from './validators.js'
 
 /** What the routes share, decorated onto the instance as `app.gateway`. */
@@ -49,6 +54,8 @@ export type AppConfig = Pick<Config,
   'upstreamTimeoutMs' | 'breakerFailureThreshold' | 'breakerWindowMs' | 'breakerBackoffBaseMs' |
   'breakerBackoffMaxMs' | 'rateLimitMax' | 'rateLimitWriteMax' | 'rateLimitWindowMs' | 'rateLimitAllowList' |
   'upstreamMaxInflight' | 'upstreamMaxQueue' | 'idempotencyTtlMs' | 'idempotencyMaxKeys'> &
+  Partial<Pick<Config, 'breakerDecayMs' | 'breakerSlowCallMs' | 'breakerSlowCallRatePercent' | 'breakerSlowCallMinCalls' |
+  'breakerSlowCallWindowMs' | 'adminToken'>> &
   { readonly eventServiceUrl?: string | undefined }
 
 export interface AppOptions {
@@ -69,6 +76,8 @@ export interface AppOptions {
   readonly timeoutSignal?: (timeoutMs: number) => AbortSignal
   /** Makes the id of each new event. */
   readonly generateId?: () => string
+  /** Collect process metrics (event loop, GC, memory) in /metrics; default true. */
+  readonly processMetrics?: boolean
 }
 
 /** Hydration retries quickly at first, then settles at one attempt every 10 s. */
@@ -81,7 +90,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const random = options.random ?? systemRandom
   const logger = options.logger ?? pino({ level: 'silent' })
 
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? true })
   const app = Fastify({
+    ...requestIdOptions,
     loggerInstance: logger,
     bodyLimit: addEventBodyLimit,
     // Ids are opaque and may be long; the params schema bounds them.
@@ -92,6 +103,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain')
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
+  // Before any route: the OpenAPI document is collected as routes are added.
+  await registerDocs(app)
 
   const eventService = options.eventService ?? createEventServiceClient({
     baseUrl: requireUrl(config.eventServiceUrl),
@@ -99,6 +112,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     // One socket per write the bulkhead lets through, so no admitted write waits for a connection.
     connections: config.upstreamMaxInflight,
     clock,
+    onCall: (call) => { metrics.recordUpstreamCall(call.operation, call.outcome, call.durationMs / 1000) },
     ...(options.timeoutSignal && { timeoutSignal: options.timeoutSignal })
   })
   const store = options.store ?? new MemoryEventStore()
@@ -110,8 +124,21 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     clock,
     random,
     isFailure: isUpstreamFailure,
+    isThrottle: isUpstreamThrottle,
     retryAfterMsOf: upstreamRetryAfterMs,
-    onStateChange: (change) => { app.log.warn({ breaker: change }, `breaker ${change.from} -> ${change.to}`) }
+    ...(config.breakerDecayMs !== undefined && { decayMs: config.breakerDecayMs }),
+    ...(config.breakerSlowCallMs !== undefined && config.breakerSlowCallMs > 0 && {
+      slowCalls: {
+        thresholdMs: config.breakerSlowCallMs,
+        rate: (config.breakerSlowCallRatePercent ?? 50) / 100,
+        windowMs: config.breakerSlowCallWindowMs ?? 60_000,
+        minimumCalls: config.breakerSlowCallMinCalls ?? 20
+      }
+    }),
+    onStateChange: (change) => {
+      metrics.recordTransition(change)
+      app.log.warn({ breaker: change }, `breaker ${change.from} -> ${change.to}`)
+    }
   })
   const bulkhead = new Bulkhead({ maxConcurrent: config.upstreamMaxInflight, maxQueue: config.upstreamMaxQueue })
   const writeEvent = createEventWriter({ bulkhead, breaker, eventService })
@@ -136,6 +163,14 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     writeWaitMs: () => breaker.snapshot().retryAfterMs ?? 0
   })
 
+  metrics.setGauges({ storeCounts: () => store.counts(), idempotencyKeys: () => idempotency.size })
+  registerOperability(app, { metrics, breaker, adminToken: config.adminToken, limitRate })
+  app.addHook('onError', (_request, _reply, error, done) => {
+    const reason = rejectionReason(error)
+    if (reason !== undefined) metrics.recordRejection(reason)
+    done()
+  })
+
   healthRoutes(app)
   await app.register((data, _opts, done) => {
     if (limitRate !== undefined) data.addHook('onRequest', limitRate)
@@ -152,6 +187,14 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     await eventService.close()
   })
   return app
+}
+
+/** Why a request was refused without reaching event.com, for the rejection metric. */
+function rejectionReason (error: unknown): RejectionReason | undefined {
+  if (isBreakerRejection(error)) return error.reason
+  if (isGatewayError(error, 'GW_ERR_BULKHEAD_FULL')) return 'bulkhead'
+  if (isGatewayError(error, 'GW_ERR_RATE_LIMITED')) return 'rate-limit'
+  return undefined
 }
 
 function requireUrl (url: string | undefined): string {

@@ -11,6 +11,8 @@ export interface Problem {
   readonly detail: string
   readonly code: ErrorCode
   readonly outcome: Outcome
+  /** The request's id, also in the `x-request-id` header and every log line about it. */
+  readonly requestId: string
   readonly field?: string
 }
 
@@ -62,7 +64,7 @@ function validationError (error: Error & Partial<FastifyError>): ValidationError
   return new ValidationError(field, `${field} ${reason}`)
 }
 
-export function toProblem (error: GatewayError): Problem {
+export function toProblem (error: GatewayError, requestId: string): Problem {
   const problem: Problem = {
     type: problemType(error.code),
     title: error.title,
@@ -70,7 +72,8 @@ export function toProblem (error: GatewayError): Problem {
     // 5xx details may describe internals: the log has them, the client gets the title.
     detail: error.code === 'GW_ERR_INTERNAL' ? error.title : error.message,
     code: error.code,
-    outcome: error.outcome
+    outcome: error.outcome,
+    requestId
   }
   const field = (error as { field?: unknown }).field
   return typeof field === 'string' ? { ...problem, field } : problem
@@ -80,7 +83,7 @@ export function sendProblem (reply: FastifyReply, error: GatewayError): FastifyR
   if (error instanceof RetryableError) {
     void reply.header('retry-after', retryAfterSeconds(error.retryAfterMs))
   }
-  return reply.code(error.statusCode).type('application/problem+json').send(toProblem(error))
+  return reply.code(error.statusCode).type('application/problem+json').send(toProblem(error, reply.request.id))
 }
 
 export function errorHandler (this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {

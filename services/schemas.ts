@@ -47,7 +47,7 @@ export interface PageQuery {
 /** RFC 9457 problem details, with the gateway's stable `code` and the failing `field` for validation errors. */
 export const problemSchema = {
   type: 'object',
-  required: ['type', 'title', 'status', 'detail', 'code', 'outcome'],
+  required: ['type', 'title', 'status', 'detail', 'code', 'outcome', 'requestId'],
   properties: {
     type: { type: 'string' },
     title: { type: 'string' },
@@ -55,6 +55,7 @@ export const problemSchema = {
     detail: { type: 'string' },
     code: { type: 'string' },
     outcome: { type: 'string', enum: ['not-forwarded', 'upstream-failed', 'outcome-unknown'] },
+    requestId: { type: 'string' },
     field: { type: 'string' }
   }
 } as const

@@ -56,6 +56,7 @@ export async function buildMockedApp (options: {
   const app = await buildApp({
     clock: clock.now,
     random: () => 0.5,
+    processMetrics: false,
     timeoutSignal: timeouts.create,
     ...options.app,
     config: { ...testConfig, eventServiceUrl: mock.url, ...options.config }

@@ -42,6 +42,7 @@ export async function buildTestApp (options: Partial<Omit<AppOptions, 'config' |
   const app = await buildApp({
     clock: clock.now,
     random: () => 0.5,
+    processMetrics: false,
     store,
     hydrate: false,
     ...options,
