@@ -1,9 +1,10 @@
 import { describe, it, expect } from 'vitest'
 import { createExponentialBackoff } from '../utils/backoff.js'
-import { CircuitBreaker } from '../utils/circuitBreaker.js'
+import { isUpstreamFailure, isUpstreamThrottle, upstreamRetryAfterMs } from '../services/upstreamFailure.js'
+import { BreakerRejection, CircuitBreaker } from '../utils/circuitBreaker.js'
 import type { BreakerTransition, CircuitBreakerOptions } from '../utils/circuitBreaker.js'
 import { createManualClock } from '../utils/clock.js'
-import { BreakerOpenError, UpstreamStatusError, UpstreamTimeoutError, isGatewayError } from '../utils/errors.js'
+import { BreakerOpenError, UpstreamDisconnectedError, UpstreamStatusError, UpstreamTimeoutError, isGatewayError } from '../utils/errors.js'
 
 const START = Date.parse('2025-01-01T00:00:00.000Z')
 
@@ -209,7 +210,7 @@ describe('CircuitBreaker while half-open', () => {
     expect(h.breaker.state).toBe('closed')
   })
 
-  it('closes when the probe succeeds, and the backoff starts again at attempt 0', async () => {
+  it('closes when the probe succeeds, keeping the backoff step until decayMs has passed', async () => {
     const h = harness()
     await h.trip()
     h.clock.advance(1000)
@@ -219,6 +220,8 @@ describe('CircuitBreaker while half-open', () => {
     await h.succeed()
 
     expect(h.breaker.state).toBe('closed')
+    expect(h.breaker.snapshot()).toStrictEqual({ state: 'closed', consecutiveFailures: 0, attempt: 1 })
+    h.clock.advance(60_000)
     expect(h.breaker.snapshot()).toStrictEqual({ state: 'closed', consecutiveFailures: 0, attempt: 0 })
     await h.trip()
     expect(h.changes.at(-1)).toStrictEqual({ from: 'closed', to: 'open', reason: 'failure-threshold', retryAfterMs: 1000 })
@@ -474,7 +477,10 @@ describe('CircuitBreaker options', () => {
       { failureThreshold: 0 },
       { windowMs: -1 },
       { maxOpenMs: Number.NaN },
-      { halfOpenRetryAfterMs: 0 }
+      { halfOpenRetryAfterMs: 0 },
+      { decayMs: 0 },
+      { decayMs: Number.POSITIVE_INFINITY },
+      { slowCalls: { thresholdMs: 100, rate: 0, windowMs: 1000, minimumCalls: 1 } }
     ]
     for (const overrides of invalid) {
       let caught: unknown
@@ -485,5 +491,183 @@ describe('CircuitBreaker options', () => {
       }
       expect(isGatewayError(caught, 'GW_ERR_CONFIG_INVALID')).toBe(true)
     }
+  })
+})
+
+/** Opening durations, in the order the breaker reported them. */
+function openings (changes: readonly BreakerTransition[]): (number | undefined)[] {
+  return changes.filter((change) => change.to === 'open').map((change) => change.retryAfterMs)
+}
+
+describe('CircuitBreaker and throttling (isThrottle)', () => {
+  // The app's own classification: a 429 is both a failure and a throttle, and the throttle wins.
+  const appLike = { isFailure: isUpstreamFailure, isThrottle: isUpstreamThrottle, retryAfterMsOf: upstreamRetryAfterMs }
+
+  it('pauses for the upstream Retry-After without counting toward the failure run', async () => {
+    const h = harness(appLike)
+    await h.fail()
+    await h.fail()
+    await h.fail(new UpstreamStatusError(429, 5000))
+
+    expect(h.changes).toStrictEqual([{ from: 'closed', to: 'open', reason: 'throttled', retryAfterMs: 5000 }])
+    expect(h.breaker.snapshot()).toMatchObject({ state: 'open', consecutiveFailures: 2, attempt: 0 })
+    h.clock.advance(4999)
+    await expectBreakerOpen(h.breaker.execute(() => Promise.resolve('no')), 1)
+    h.clock.advance(1)
+    await h.succeed()
+    expect(h.breaker.snapshot()).toStrictEqual({ state: 'closed', consecutiveFailures: 0, attempt: 0 })
+  })
+
+  it('clamps the upstream Retry-After of a throttle to maxOpenMs', async () => {
+    const h = harness({ ...appLike, maxOpenMs: 20_000 })
+    await h.fail(new UpstreamStatusError(429, 3_600_000))
+    expect(h.changes.at(-1)).toStrictEqual({ from: 'closed', to: 'open', reason: 'throttled', retryAfterMs: 20_000 })
+  })
+
+  it('pauses for the un-jittered backoff of the current step when the throttle has no Retry-After', async () => {
+    // The lowest draw would make a jittered wait of 800 ms and 1600 ms; a throttle uses the nominal one.
+    const h = harness({ ...appLike, random: () => 0 })
+    await h.fail(new UpstreamStatusError(429))
+    expect(h.changes.at(-1)?.retryAfterMs).toBe(1000)
+    h.clock.advance(1000)
+    await h.fail()
+    expect(h.breaker.snapshot().attempt).toBe(1)
+    h.clock.advance(h.breaker.snapshot().retryAfterMs ?? 0)
+    await h.fail(new UpstreamStatusError(429))
+    expect(h.changes.at(-1)).toStrictEqual({ from: 'half-open', to: 'open', reason: 'throttled', retryAfterMs: 2000 })
+  })
+
+  it('re-pauses on a throttled probe without raising the step', async () => {
+    const h = harness(appLike)
+    await h.trip()
+    h.clock.advance(1000)
+    await h.fail(new UpstreamStatusError(429, 3000))
+    expect(h.changes.at(-1)).toStrictEqual({ from: 'half-open', to: 'open', reason: 'throttled', retryAfterMs: 3000 })
+    expect(h.breaker.snapshot().attempt).toBe(0)
+
+    h.clock.advance(3000)
+    await h.fail()
+    // Step 1, not 2: the throttle in between did not count.
+    expect(h.changes.at(-1)).toStrictEqual({ from: 'half-open', to: 'open', reason: 'probe-failed', retryAfterMs: 2000 })
+  })
+
+  it('still raises the step on 5xx, timeouts and dropped connections', async () => {
+    const h = harness(appLike)
+    await h.trip()
+    for (const error of [new UpstreamStatusError(500), new UpstreamTimeoutError(3000), new UpstreamDisconnectedError(new Error('socket hang up'))]) {
+      h.clock.advance(h.breaker.snapshot().retryAfterMs ?? 0)
+      await h.fail(error)
+    }
+    expect(openings(h.changes)).toEqual([1000, 2000, 4000, 8000])
+    expect(h.breaker.snapshot().attempt).toBe(3)
+  })
+})
+
+describe('CircuitBreaker backoff decay', () => {
+  /** Trips, fails `failedProbes` probes, then lets one succeed: closed, remembering step `failedProbes`. */
+  async function recoverAfter (h: ReturnType<typeof harness>, failedProbes: number): Promise<void> {
+    await h.trip()
+    for (let i = 0; i < failedProbes; i++) {
+      h.clock.advance(h.breaker.snapshot().retryAfterMs ?? 0)
+      await h.fail()
+    }
+    h.clock.advance(h.breaker.snapshot().retryAfterMs ?? 0)
+    await h.succeed()
+  }
+
+  it('opens from closed at the remembered step when the upstream fails again soon', async () => {
+    const h = harness()
+    await recoverAfter(h, 2)
+    expect(h.breaker.snapshot()).toStrictEqual({ state: 'closed', consecutiveFailures: 0, attempt: 2 })
+    await h.trip()
+    expect(h.changes.at(-1)).toStrictEqual({ from: 'closed', to: 'open', reason: 'failure-threshold', retryAfterMs: 4000 })
+    expect(h.breaker.snapshot().attempt).toBe(2)
+  })
+
+  it('drops one step per decayMs spent closed, read from the clock, and stops at 0', async () => {
+    const h = harness({ decayMs: 10_000 })
+    await recoverAfter(h, 2)
+    const attempts: number[] = []
+    for (const ms of [9999, 1, 9999, 1, 50_000]) {
+      h.clock.advance(ms)
+      attempts.push(h.breaker.snapshot().attempt)
+    }
+    expect(attempts).toEqual([2, 1, 1, 0, 0])
+    await h.trip()
+    expect(h.changes.at(-1)?.retryAfterMs).toBe(1000)
+  })
+
+  it('opens at the decayed step, not the remembered one', async () => {
+    const h = harness({ decayMs: 10_000 })
+    await recoverAfter(h, 3)
+    h.clock.advance(20_000)
+    await h.trip()
+    expect(h.breaker.snapshot().attempt).toBe(1)
+    expect(h.changes.at(-1)?.retryAfterMs).toBe(2000)
+  })
+
+  it('gives a flapping upstream longer and longer pauses', async () => {
+    const h = harness()
+    for (let round = 0; round < 3; round++) await recoverAfter(h, 1)
+    // Each round: the trip resumes from the remembered step, and the failed probe adds one.
+    expect(openings(h.changes)).toEqual([1000, 2000, 2000, 4000, 4000, 8000])
+  })
+
+  it('uses the decayed step for the pause of a throttle without Retry-After', async () => {
+    const h = harness({ isThrottle: isUpstreamThrottle, decayMs: 10_000 })
+    await recoverAfter(h, 2)
+    h.clock.advance(10_000)
+    await h.fail(new UpstreamStatusError(429))
+    expect(h.changes.at(-1)).toStrictEqual({ from: 'closed', to: 'open', reason: 'throttled', retryAfterMs: 2000 })
+    expect(h.breaker.snapshot().attempt).toBe(1)
+  })
+})
+
+describe('CircuitBreaker Retry-After within one open period', () => {
+  it('never grows: it is retryAt - now, and late results cannot move retryAt', async () => {
+    const h = harness({ isThrottle: isUpstreamThrottle })
+    const slow = [deferred<string>(), deferred<string>(), deferred<string>()]
+    const late = slow.map((call) => h.breaker.execute(() => call.promise).catch((error: unknown) => error))
+    await h.trip()
+
+    const seen: number[] = []
+    const lateErrors = [new UpstreamStatusError(503, 50_000), new UpstreamStatusError(429, 50_000), new UpstreamTimeoutError(3000)]
+    for (const [i, call] of slow.entries()) {
+      seen.push(((await rejectionOf(h.breaker.execute(() => Promise.resolve('no')))) as BreakerOpenError).retryAfterMs)
+      call.reject(lateErrors[i]!)
+      await late[i]
+      h.clock.advance(300)
+      seen.push(((await rejectionOf(h.breaker.execute(() => Promise.resolve('no')))) as BreakerOpenError).retryAfterMs)
+    }
+
+    expect(seen).toEqual([1000, 700, 700, 400, 400, 100])
+    expect(h.changes).toHaveLength(1)
+  })
+})
+
+describe('CircuitBreaker rejection reasons', () => {
+  it('says which state turned the call away, and stays a BreakerOpenError', async () => {
+    const h = harness({ maxOpenMs: 45_000, halfOpenRetryAfterMs: 1500 })
+    await h.trip()
+    const whileOpen = await rejectionOf(h.breaker.execute(() => Promise.resolve('no')))
+
+    h.clock.advance(1000)
+    const probe = deferred<string>()
+    const probing = h.breaker.execute(() => probe.promise)
+    const whileHalfOpen = await rejectionOf(h.breaker.execute(() => Promise.resolve('no')))
+    probe.resolve('fresh')
+    await probing
+
+    h.breaker.forceOpen()
+    const whileForcedOpen = await rejectionOf(h.breaker.execute(() => Promise.resolve('no')))
+
+    const summary = [whileOpen, whileHalfOpen, whileForcedOpen].map((error) => {
+      expect(error).toBeInstanceOf(BreakerRejection)
+      expect(error).toBeInstanceOf(BreakerOpenError)
+      expect(isGatewayError(error, 'GW_ERR_BREAKER_OPEN')).toBe(true)
+      const rejection = error as BreakerRejection
+      return [rejection.reason, rejection.retryAfterMs]
+    })
+    expect(summary).toEqual([['open', 1000], ['half-open', 1500], ['forced-open', 45_000]])
   })
 })

@@ -28,7 +28,7 @@ const event = { id: 'e-1', name: 'n', userId: '1' }
 
 describe('the event.com client', () => {
   it('forwards the request id and the event as JSON, under the base URL path', async () => {
-    const seen: { path?: string, requestId?: string | string[], body: string }[] = []
+    const seen: { path: string | undefined, requestId: string | string[] | undefined, body: string }[] = []
     const { url } = await serve((request, response) => {
       let body = ''
       request.on('data', (chunk: Buffer) => { body += chunk.toString() })
