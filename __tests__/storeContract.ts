@@ -347,6 +347,72 @@ export function storeContract (name: string, makeStore: () => EventStore | Promi
       })
     })
 
+    describe('serialised pages', () => {
+      /** The JSON form must be exactly the object form, serialised with keys in the order id, name, userId, details. */
+      async function expectSameAsObjects (store: EventStore, userId: string | undefined, page: { limit: number, cursor?: string }): Promise<void> {
+        const objects = userId === undefined ? await store.listEvents(page) : await store.listEventsByUser(userId, page)
+        const json = userId === undefined ? await store.listEventsJson(page) : await store.listEventsByUserJson(userId, page)
+        expect(json?.json).toBe(JSON.stringify(objects?.items.map(({ id, name, userId: owner, details }) => ({ id, name, userId: owner, details }))))
+        expect(json?.next).toBe(objects?.next)
+      }
+
+      it('match the object pages, page by page, for all events and for each user', async () => {
+        const store = await loadedStore()
+        for (const limit of [1, 3, 10, 100]) {
+          let cursor: string | undefined
+          do {
+            await expectSameAsObjects(store, undefined, cursor === undefined ? { limit } : { limit, cursor })
+            cursor = (await store.listEvents(cursor === undefined ? { limit } : { limit, cursor })).next
+          } while (cursor !== undefined)
+          for (const userId of ['1', '2', '3']) await expectSameAsObjects(store, userId, { limit })
+        }
+      })
+
+      it('escape what JSON needs escaped', async () => {
+        const store = await makeStore()
+        await store.load({ users: [user('q"\\')], events: [{ id: 'x"</script>', name: 'line\nbreak \u2028 😀', userId: 'q"\\', details: '\u0000\t' }] })
+        const page = await store.listEventsByUserJson('q"\\', { limit: 10 })
+        expect(JSON.parse(page?.json ?? '')).toEqual([{ id: 'x"</script>', name: 'line\nbreak \u2028 😀', userId: 'q"\\', details: '\u0000\t' }])
+      })
+
+      it('show events added after a page was read', async () => {
+        const store = await loadedStore()
+        const before = await store.listEventsByUserJson('3', { limit: 10 })
+        expect(before?.json).toBe('[]')
+        const lastBefore = await store.listEventsJson({ limit: 100 })
+        await store.addEvent(event('new', '3'))
+        expect(JSON.parse((await store.listEventsByUserJson('3', { limit: 10 }))?.json ?? '')).toEqual([event('new', '3')])
+        const lastAfter = await store.listEventsJson({ limit: 100 })
+        expect(lastAfter.json).not.toBe(lastBefore.json)
+        await expectSameAsObjects(store, undefined, { limit: 100 })
+      })
+
+      it('give a full page a next cursor once the list grows past it', async () => {
+        const store = await loadedStore()
+        const exact = await store.listEventsJson({ limit: 10 })
+        expect(exact.next).toBeUndefined()
+        await store.addEvent(event('eleventh', '1'))
+        const grown = await store.listEventsJson({ limit: 10 })
+        expect(grown.json).toBe(exact.json)
+        expect(grown.next).toBeDefined()
+      })
+
+      it('forget everything on load', async () => {
+        const store = await loadedStore()
+        await store.listEventsJson({ limit: 10 })
+        await store.load({ users, events: events.slice(0, 2) })
+        await expectSameAsObjects(store, undefined, { limit: 10 })
+        await expectSameAsObjects(store, '1', { limit: 10 })
+      })
+
+      it('are undefined for an unknown user and reject a bad cursor', async () => {
+        const store = await loadedStore()
+        expect(await store.listEventsByUserJson('nobody', { limit: 10 })).toBeUndefined()
+        await expect(store.listEventsJson({ limit: 10, cursor: 'garbage' })).rejects.toMatchObject({ code: 'GW_ERR_REQUEST_INVALID' })
+        await expect(store.listEventsByUserJson('1', { limit: 10, cursor: 'garbage' })).rejects.toMatchObject({ code: 'GW_ERR_REQUEST_INVALID' })
+      })
+    })
+
     describe('ids', () => {
       it('compares ids as strings: "1", "01" and "1.0" are different users and events', async () => {
         const store = await makeStore()

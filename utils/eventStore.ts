@@ -30,6 +30,13 @@ export interface Page<T> {
   readonly next?: string | undefined
 }
 
+/** A page already serialised: `json` is the JSON array of the page's events, as the API sends it. */
+export interface JsonPage {
+  readonly json: string
+  /** Cursor of the following page; absent on the last page. */
+  readonly next?: string | undefined
+}
+
 export interface StoreCounts {
   readonly users: number
   readonly events: number
@@ -39,17 +46,21 @@ export interface StoreCounts {
  * Where the gateway keeps what event.com holds. Reads are constant time in the number of events
  * (per-user lists are indexed); `load` and `addEvent` are the only methods that mutate.
  * Methods are async so that a networked implementation (Redis) fits the same contract.
- * A cursor the store did not issue makes the listing methods throw `GW_ERR_REQUEST_INVALID`.
+ * A cursor the store did not issue makes the listing methods reject with `GW_ERR_REQUEST_INVALID`.
+ * The `…Json` methods return the same page as their object forms, serialised with the keys in the
+ * order id, name, userId, details; a store may cache them, which is what makes reads cheap.
  */
 export interface EventStore {
   /** Replaces all users and events with a snapshot of event.com. Mutates. */
-  load: (snapshot: { readonly users: readonly User[], readonly events: readonly Event[] }) => Promise<StoreCounts>
+  load: (snapshot: { readonly users: readonly User[], readonly events: Iterable<Event> }) => Promise<StoreCounts>
   /** Appends one event that event.com accepted. Adding an id that is already stored changes nothing. Mutates. */
   addEvent: (event: Event) => Promise<void>
   hasUser: (userId: string) => Promise<boolean>
   listUsers: () => Promise<readonly UserWithEvents[]>
   listEvents: (page: PageRequest) => Promise<Page<Event>>
+  listEventsJson: (page: PageRequest) => Promise<JsonPage>
   /** A user's events in the order they were added; undefined for an unknown user. */
   listEventsByUser: (userId: string, page: PageRequest) => Promise<Page<Event> | undefined>
+  listEventsByUserJson: (userId: string, page: PageRequest) => Promise<JsonPage | undefined>
   counts: () => Promise<StoreCounts>
 }

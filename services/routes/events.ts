@@ -10,7 +10,7 @@ export function eventRoutes (app: FastifyInstance): void {
   app.get<{ Querystring: PageQuery }>('/getEvents', {
     schema: { querystring: pageQuerySchema, response: eventListResponse }
   }, async (request, reply) => {
-    const page = await app.gateway.store.listEvents(request.query)
+    const page = await app.gateway.store.listEventsJson(request.query)
     return sendPage(request, reply, page, request.query.limit)
   })
 
@@ -21,7 +21,7 @@ export function eventRoutes (app: FastifyInstance): void {
       response: eventListResponse
     }
   }, async (request, reply) => {
-    const page = await app.gateway.store.listEventsByUser(request.params.id, request.query)
+    const page = await app.gateway.store.listEventsByUserJson(request.params.id, request.query)
     if (page === undefined) {
       throw new GatewayError('GW_ERR_USER_NOT_FOUND', `No user has id ${JSON.stringify(request.params.id)}`)
     }
