@@ -35,11 +35,11 @@ describe('hydration', () => {
     const { app } = await start({ scenario: { name: 'original' }, readFailureRate: 0.05, random: () => (failing-- > 0 ? 0.01 : 0.5) }, sleep)
     await app.gateway.hydrator.hydrated
 
-    // Attempt 1 loses both reads, attempt 2 loses one, attempt 3 succeeds.
-    expect(app.gateway.hydrator.failures).toBe(2)
-    expect(delays).toEqual([250, 500])
+    // Users are read first: the first three attempts each lose that read, the fourth succeeds.
+    expect(app.gateway.hydrator.failures).toBe(3)
+    expect(delays).toEqual([250, 500, 1000])
     const health = (await app.inject('/health')).json<{ store: unknown }>()
-    expect(health.store).toEqual({ state: 'ready', users: 3, events: 4, hydrationFailures: 2 })
+    expect(health.store).toEqual({ state: 'ready', users: 3, events: 4, hydrationFailures: 3 })
   })
 
   it('starts while event.com is down, answers /health meanwhile, and hydrates when it comes back', async () => {

@@ -55,7 +55,7 @@ export type AppConfig = Pick<Config,
   'breakerBackoffMaxMs' | 'rateLimitMax' | 'rateLimitWriteMax' | 'rateLimitWindowMs' | 'rateLimitAllowList' |
   'upstreamMaxInflight' | 'upstreamMaxQueue' | 'idempotencyTtlMs' | 'idempotencyMaxKeys'> &
   Partial<Pick<Config, 'breakerDecayMs' | 'breakerSlowCallMs' | 'breakerSlowCallRatePercent' | 'breakerSlowCallMinCalls' |
-  'breakerSlowCallWindowMs' | 'adminToken'>> &
+  'breakerSlowCallWindowMs' | 'adminToken' | 'hydrationTimeoutMs'>> &
   { readonly eventServiceUrl?: string | undefined }
 
 export interface AppOptions {
@@ -109,6 +109,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const eventService = options.eventService ?? createEventServiceClient({
     baseUrl: requireUrl(config.eventServiceUrl),
     timeoutMs: config.upstreamTimeoutMs,
+    ...(config.hydrationTimeoutMs !== undefined && { bulkTimeoutMs: config.hydrationTimeoutMs }),
     // One socket per write the bulkhead lets through, so no admitted write waits for a connection.
     connections: config.upstreamMaxInflight,
     clock,

@@ -7,7 +7,8 @@ import {
   UpstreamUnreachableError, isGatewayError
 } from '../utils/errors.js'
 import { parseRetryAfter } from '../utils/retryAfter.js'
-import { parseEvents, parseUsers } from './upstreamPayload.js'
+import { JsonArrayError, parseJsonArray } from '../utils/jsonArrayStream.js'
+import { parseEvent, parseUsers } from './upstreamPayload.js'
 import type { Parsed } from './upstreamPayload.js'
 
 /** Per-call context passed along to event.com. */
@@ -31,7 +32,12 @@ export interface UpstreamCall {
 /** The calls the gateway makes to event.com. Every method rejects with a GatewayError subclass. */
 export interface EventServiceClient {
   getUsers: (context?: CallContext) => Promise<Parsed<User>>
-  getEvents: (context?: CallContext) => Promise<Parsed<Event>>
+  /**
+   * Streams event.com's events into `consume` as they arrive and are parsed, so a million events are
+   * never one string in memory nor one blocking parse; resolves with what `consume` returned and how
+   * many entries were skipped for lacking a usable id.
+   */
+  getEvents: <T>(consume: (events: AsyncIterable<Event>) => Promise<T>, context?: CallContext) => Promise<{ result: T, skipped: number }>
   /** Resolves once event.com answered 2xx, which means it has stored the event. */
   addEvent: (event: Event, context?: CallContext) => Promise<void>
   /** Whether event.com has an event with this id (200) or not (404). */
@@ -44,6 +50,8 @@ export interface EventServiceClientOptions {
   readonly baseUrl: string
   /** Longest wait for one call, from sending to the end of the response body, in milliseconds. */
   readonly timeoutMs: number
+  /** Longest wait for the bulk reads of hydration (getUsers, getEvents), in milliseconds; default timeoutMs. */
+  readonly bulkTimeoutMs?: number
   /** Makes the signal that ends a call after timeoutMs; replaceable so tests can fire it. */
   readonly timeoutSignal?: (timeoutMs: number) => AbortSignal
   readonly clock: Clock
@@ -94,11 +102,16 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
     readonly context: CallContext | undefined
     /** Statuses outside 2xx that are an answer rather than an error. */
     readonly accept?: number
+    /** Overrides the client's timeout, in milliseconds. */
+    readonly timeoutMs?: number
     readonly read: (response: Dispatcher.ResponseData) => Promise<T>
   }
 
+  const bulkTimeoutMs = options.bulkTimeoutMs ?? options.timeoutMs
+
   async function send<T> (call: Call<T>): Promise<T> {
-    const signal = timeoutSignal(options.timeoutMs)
+    const timeoutMs = call.timeoutMs ?? options.timeoutMs
+    const signal = timeoutSignal(timeoutMs)
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' }
     if (call.context?.requestId !== undefined) headers['x-request-id'] = call.context.requestId
     const started = options.clock()
@@ -112,10 +125,12 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
       return await call.read(response)
     } catch (error) {
       failure = signal.aborted
-        ? new UpstreamTimeoutError(options.timeoutMs)
+        ? new UpstreamTimeoutError(timeoutMs)
         : error instanceof GatewayError
           ? error
-          : neverSent(error) ? new UpstreamUnreachableError(error) : new UpstreamDisconnectedError(error)
+          : error instanceof JsonArrayError
+            ? new UpstreamInvalidResponseError(`GET /getEvents did not answer with a JSON array: ${error.message}`)
+            : neverSent(error) ? new UpstreamUnreachableError(error) : new UpstreamDisconnectedError(error)
       throw failure
     } finally {
       options.onCall?.({ operation: call.operation, outcome: callOutcome(failure), durationMs: options.clock() - started })
@@ -133,10 +148,28 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
 
   return {
     async getUsers (context) {
-      return parseUsers(await send({ operation: 'getUsers', method: 'GET', path: '/getUsers', context, read: readJson('/getUsers') }))
+      return parseUsers(await send({ operation: 'getUsers', method: 'GET', path: '/getUsers', context, timeoutMs: bulkTimeoutMs, read: readJson('/getUsers') }))
     },
-    async getEvents (context) {
-      return parseEvents(await send({ operation: 'getEvents', method: 'GET', path: '/getEvents', context, read: readJson('/getEvents') }))
+    getEvents (consume, context) {
+      return send({
+        operation: 'getEvents',
+        method: 'GET',
+        path: '/getEvents',
+        context,
+        timeoutMs: bulkTimeoutMs,
+        read: async (response) => {
+          let skipped = 0
+          async function * events (): AsyncGenerator<Event> {
+            for await (const entry of parseJsonArray(response.body)) {
+              const event = parseEvent(entry)
+              if (event === undefined) skipped++
+              else yield event
+            }
+          }
+          const result = await consume(events())
+          return { result, skipped }
+        }
+      })
     },
     addEvent (event, context) {
       return send({

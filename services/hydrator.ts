@@ -52,11 +52,13 @@ export function createHydrator (options: HydratorOptions): Hydrator {
     state = 'hydrating'
     while (!stopped()) {
       try {
-        const [users, events] = await Promise.all([options.eventService.getUsers(), options.eventService.getEvents()])
+        const users = await options.eventService.getUsers()
         if (stopped()) return
-        const counts = await options.store.load({ users: users.items, events: events.items })
+        // Events stream straight into the store: a million of them are never held twice.
+        const { result: counts, skipped } = await options.eventService.getEvents((events) => options.store.load({ users: users.items, events }))
+        if (stopped()) return
         state = 'ready'
-        options.logger.info({ ...counts, failures, skipped: users.skipped + events.skipped }, 'store hydrated from the event service')
+        options.logger.info({ ...counts, failures, skipped: users.skipped + skipped }, 'store hydrated from the event service')
         markHydrated()
         return
       } catch (error) {

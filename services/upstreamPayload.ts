@@ -16,15 +16,17 @@ export function parseUsers (body: unknown): Parsed<User> {
 }
 
 export function parseEvents (body: unknown): Parsed<Event> {
-  return parseList(body, 'getEvents', (entry) => {
-    const id = toId(entry.id)
-    const userId = toId(entry.userId)
-    if (id === undefined || userId === undefined) return undefined
-    const event: Event = typeof entry.details === 'string'
-      ? { id, name: toText(entry.name), userId, details: entry.details }
-      : { id, name: toText(entry.name), userId }
-    return event
-  })
+  return parseList(body, 'getEvents', parseEvent)
+}
+
+/** One event of event.com's getEvents; undefined when it has no usable id or user id. */
+export function parseEvent (entry: unknown): Event | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined
+  const { id: rawId, userId: rawUserId, name, details } = entry as Record<string, unknown>
+  const id = toId(rawId)
+  const userId = toId(rawUserId)
+  if (id === undefined || userId === undefined) return undefined
+  return typeof details === 'string' ? { id, name: toText(name), userId, details } : { id, name: toText(name), userId }
 }
 
 function parseList<T> (body: unknown, route: string, parse: (entry: Record<string, unknown>) => T | undefined): Parsed<T> {

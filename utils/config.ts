@@ -13,6 +13,8 @@ export interface Config {
   readonly logLevel: LogLevel
   /** Longest wait for one call to event.com, from sending to the end of the response. */
   readonly upstreamTimeoutMs: number
+  /** Longest wait for hydration's reads of all users and all events. */
+  readonly hydrationTimeoutMs: number
   /** Consecutive failures (within breakerWindowMs) that open the breaker. */
   readonly breakerFailureThreshold: number
   /** The span in which breakerFailureThreshold failures must fall to open the breaker. */
@@ -60,6 +62,7 @@ interface IntegerRule { readonly min: number, readonly max: number }
 const integerSettings = {
   port: { name: 'PORT', fallback: 3000, min: 0, max: 65535 },
   upstreamTimeoutMs: { name: 'UPSTREAM_TIMEOUT_MS', fallback: 3000, min: 1, max: 600_000 },
+  hydrationTimeoutMs: { name: 'HYDRATION_TIMEOUT_MS', fallback: 120_000, min: 1, max: 3_600_000 },
   breakerFailureThreshold: { name: 'BREAKER_FAILURE_THRESHOLD', fallback: 3, min: 1, max: 1000 },
   breakerWindowMs: { name: 'BREAKER_WINDOW_MS', fallback: 30_000, min: 1, max: 86_400_000 },
   breakerBackoffBaseMs: { name: 'BREAKER_BACKOFF_BASE_MS', fallback: 1000, min: 1, max: 86_400_000 },

@@ -52,7 +52,7 @@ export interface StoreCounts {
  */
 export interface EventStore {
   /** Replaces all users and events with a snapshot of event.com. Mutates. */
-  load: (snapshot: { readonly users: readonly User[], readonly events: Iterable<Event> }) => Promise<StoreCounts>
+  load: (snapshot: { readonly users: readonly User[], readonly events: Iterable<Event> | AsyncIterable<Event> }) => Promise<StoreCounts>
   /** Appends one event that event.com accepted. Adding an id that is already stored changes nothing. Mutates. */
   addEvent: (event: Event) => Promise<void>
   hasUser: (userId: string) => Promise<boolean>

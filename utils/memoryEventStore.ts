@@ -76,11 +76,11 @@ export class MemoryEventStore implements EventStore {
     this.#pages = new PageCache(options.pageCacheChars ?? 32 * 1024 * 1024)
   }
 
-  async load (snapshot: { readonly users: readonly User[], readonly events: Iterable<Event> }): Promise<StoreCounts> {
+  async load (snapshot: { readonly users: readonly User[], readonly events: Iterable<Event> | AsyncIterable<Event> }): Promise<StoreCounts> {
     const users = new Map(snapshot.users.map((user) => [user.id, user]))
     const columns = new Columns()
     let sinceYield = 0
-    for (const event of snapshot.events) {
+    for await (const event of snapshot.events) {
       columns.append(event)
       // A million events take long enough to index that requests (/health) would stall without a pause.
       if (++sinceYield === this.#loadBatch) {

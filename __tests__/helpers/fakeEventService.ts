@@ -38,9 +38,14 @@ export class FakeEventService implements EventServiceClient {
     return Promise.resolve({ items: [...seedUsers], skipped: 0 })
   }
 
-  getEvents (): Promise<{ items: Event[], skipped: number }> {
+  async getEvents<T> (consume: (events: AsyncIterable<Event>) => Promise<T>): Promise<{ result: T, skipped: number }> {
     if (this.readsHang) return never()
-    return Promise.resolve({ items: [...seedEvents, ...this.accepted], skipped: 0 })
+    const events = [...seedEvents, ...this.accepted]
+    async function * stream (): AsyncGenerator<Event> {
+      // One tick per event, as when they arrive from a socket.
+      for (const event of events) yield await Promise.resolve(event)
+    }
+    return { result: await consume(stream()), skipped: 0 }
   }
 
   async addEvent (event: Event): Promise<void> {
