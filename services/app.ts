@@ -23,6 +23,8 @@ import type { RejectionReason } from './metrics.js'
 import { registerDocs, registerOperability } from './operability.js'
 import { requestIdOptions } from './requestId.js'
 import { errorHandler, notFoundHandler } from './problem.js'
+import { clientErrorHandler, frameworkErrors, trackUnanswered } from './protocolErrors.js'
+import { parseJsonBody } from './parseJsonBody.js'
 import { registerRateLimits } from './rateLimit.js'
 import { addEventBodyLimit, addEventRoute } from './routes/addEvent.js'
 import { eventRoutes } from './routes/events.js'
@@ -96,11 +98,16 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: logger,
     bodyLimit: addEventBodyLimit,
     // Ids are opaque and may be long; the params schema bounds them.
-    routerOptions: { maxParamLength: 512 }
+    routerOptions: { maxParamLength: 512 },
+    frameworkErrors,
+    clientErrorHandler
   })
+  trackUnanswered(app)
   app.setValidatorCompiler(validatorCompiler)
   // Only JSON bodies are accepted: any other content type is a 415, not a parsed string.
   app.removeContentTypeParser('text/plain')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJsonBody)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   // Before any route: the OpenAPI document is collected as routes are added.
@@ -143,7 +150,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   })
   const bulkhead = new Bulkhead({ maxConcurrent: config.upstreamMaxInflight, maxQueue: config.upstreamMaxQueue })
   const writeEvent = createEventWriter({ bulkhead, breaker, eventService })
-  const idempotency = new IdempotencyKeys({ ttlMs: config.idempotencyTtlMs, maxKeys: config.idempotencyMaxKeys, clock })
+  // A retry after an unknown outcome waits one upstream timeout, so event.com is done with the first attempt before it is looked up.
+  const idempotency = new IdempotencyKeys({ ttlMs: config.idempotencyTtlMs, maxKeys: config.idempotencyMaxKeys, clock, settleMs: config.upstreamTimeoutMs })
   const hydrator = createHydrator({
     store,
     eventService,

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { GatewayError, RetryableError, problemType } from '../utils/errors.js'
+import { GatewayError, InvalidFieldError, RetryableError, problemType } from '../utils/errors.js'
 import type { ErrorCode, Outcome } from '../utils/errors.js'
 import { retryAfterSeconds } from '../utils/retryAfter.js'
 
@@ -38,19 +38,10 @@ export function toGatewayError (error: FastifyError | Error): GatewayError {
   return new GatewayError('GW_ERR_INTERNAL', 'The gateway failed to handle the request', { cause: error })
 }
 
-class ValidationError extends GatewayError {
-  readonly field: string
-
-  constructor (field: string, detail: string) {
-    super('GW_ERR_REQUEST_INVALID', detail)
-    this.field = field
-  }
-}
-
-function validationError (error: Error & Partial<FastifyError>): ValidationError {
+function validationError (error: Error & Partial<FastifyError>): InvalidFieldError {
   const [first] = error.validation ?? []
   const context = error.validationContext ?? 'request'
-  if (first === undefined) return new ValidationError(context, error.message)
+  if (first === undefined) return new InvalidFieldError(context, 'is invalid')
   const params = first.params
   let field = context + first.instancePath
   let reason = first.message ?? 'is invalid'
@@ -61,7 +52,7 @@ function validationError (error: Error & Partial<FastifyError>): ValidationError
     field += `/${params.additionalProperty}`
     reason = 'is not allowed'
   }
-  return new ValidationError(field, `${field} ${reason}`)
+  return new InvalidFieldError(field, reason)
 }
 
 export function toProblem (error: GatewayError, requestId: string): Problem {
@@ -75,8 +66,7 @@ export function toProblem (error: GatewayError, requestId: string): Problem {
     outcome: error.outcome,
     requestId
   }
-  const field = (error as { field?: unknown }).field
-  return typeof field === 'string' ? { ...problem, field } : problem
+  return error instanceof InvalidFieldError ? { ...problem, field: error.field } : problem
 }
 
 export function sendProblem (reply: FastifyReply, error: GatewayError): FastifyReply {

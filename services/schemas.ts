@@ -30,18 +30,27 @@ export const userSchema = {
 export const maxPageLimit = 10_000
 export const defaultPageLimit = 1000
 
+/**
+ * `limit` is checked as text: Ajv's coercion turns "Infinity" and "1e400" into Infinity, which then
+ * passes `integer`, `minimum` and `maximum` alike. Decimal digits only, 1 to 10000.
+ */
 export const pageQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    limit: { type: 'integer', minimum: 1, maximum: maxPageLimit, default: defaultPageLimit },
-    cursor: { type: 'string', minLength: 1, maxLength: 64 }
+    limit: { type: 'string', pattern: `^(?:[1-9][0-9]{0,3}|${maxPageLimit})$`, default: String(defaultPageLimit), description: `Page size, 1 to ${maxPageLimit}` },
+    cursor: { type: 'string', minLength: 1, maxLength: 64, description: 'Where the page starts, from the previous page\'s Link header' }
   }
 } as const
 
 export interface PageQuery {
-  limit: number
+  limit: string
   cursor?: string
+}
+
+/** The store's page request for a validated query. */
+export function pageRequest (query: PageQuery): { limit: number, cursor: string | undefined } {
+  return { limit: Number(query.limit), cursor: query.cursor }
 }
 
 /** RFC 9457 problem details, with the gateway's stable `code` and the failing `field` for validation errors. */

@@ -6,7 +6,8 @@ import type { FastifySchemaCompiler } from 'fastify'
  * types; JSON bodies are taken as sent, so `{"userId": true}` or `["1"]` is rejected instead of
  * silently turned into a string. Unknown properties are rejected everywhere, never stripped.
  */
-const strictOptions = { removeAdditional: false, useDefaults: true, allErrors: false } as const
+// strictNumbers: "Infinity" and "1e400" coerce to Infinity, which would otherwise pass `integer` and skip min/max.
+const strictOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strictNumbers: true } as const
 
 const bodyAjv = new Ajv({ ...strictOptions, coerceTypes: false })
 const textAjv = new Ajv({ ...strictOptions, coerceTypes: true })

@@ -1,4 +1,4 @@
-import { GatewayError } from './errors.js'
+import { InvalidFieldError } from './errors.js'
 
 /**
  * Cursors for append-only lists: the offset of the next item, base64url-encoded so clients
@@ -13,7 +13,7 @@ export function decodeOffsetCursor (cursor: string | undefined): number {
   if (cursor === undefined) return 0
   const match = /^o(0|[1-9]\d{0,14})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
   if (match?.[1] === undefined || encodeOffsetCursor(Number(match[1])) !== cursor) {
-    throw new GatewayError('GW_ERR_REQUEST_INVALID', 'querystring/cursor is not a cursor this gateway issued')
+    throw new InvalidFieldError('querystring/cursor', 'is not a cursor this gateway issued')
   }
   return Number(match[1])
 }

@@ -57,6 +57,17 @@ export class GatewayError extends Error {
   }
 }
 
+/** One input is invalid; `field` names it as `<part>/<name>`, e.g. `body/name` or `querystring/cursor`. */
+export class InvalidFieldError extends GatewayError {
+  readonly field: string
+
+  constructor (field: string, reason: string) {
+    super('GW_ERR_REQUEST_INVALID', `${field} ${reason}`)
+    this.name = 'InvalidFieldError'
+    this.field = field
+  }
+}
+
 /** Carries how long the client should wait before retrying; becomes a `Retry-After` header. */
 export class RetryableError extends GatewayError {
   /** Milliseconds until a retry can succeed. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { GatewayError } from '../../utils/errors.js'
 import { sendPage } from '../paging.js'
-import { errorResponses, eventSchema, idSchema, pageQuerySchema } from '../schemas.js'
+import { errorResponses, eventSchema, idSchema, pageQuerySchema, pageRequest } from '../schemas.js'
 import type { PageQuery } from '../schemas.js'
 
 const eventListResponse = { 200: { type: 'array', items: eventSchema }, ...errorResponses }
@@ -10,8 +10,8 @@ export function eventRoutes (app: FastifyInstance): void {
   app.get<{ Querystring: PageQuery }>('/getEvents', {
     schema: { querystring: pageQuerySchema, response: eventListResponse }
   }, async (request, reply) => {
-    const page = await app.gateway.store.listEventsJson(request.query)
-    return sendPage(request, reply, page, request.query.limit)
+    const query = pageRequest(request.query)
+    return sendPage(request, reply, await app.gateway.store.listEventsJson(query), query.limit)
   })
 
   app.get<{ Params: { id: string }, Querystring: PageQuery }>('/getEventsByUserId/:id', {
@@ -21,10 +21,11 @@ export function eventRoutes (app: FastifyInstance): void {
       response: eventListResponse
     }
   }, async (request, reply) => {
-    const page = await app.gateway.store.listEventsByUserJson(request.params.id, request.query)
+    const query = pageRequest(request.query)
+    const page = await app.gateway.store.listEventsByUserJson(request.params.id, query)
     if (page === undefined) {
       throw new GatewayError('GW_ERR_USER_NOT_FOUND', `No user has id ${JSON.stringify(request.params.id)}`)
     }
-    return sendPage(request, reply, page, request.query.limit)
+    return sendPage(request, reply, page, query.limit)
   })
 }
