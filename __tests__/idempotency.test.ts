@@ -16,9 +16,9 @@ const START = Date.parse('2025-01-01T00:00:00.000Z')
 interface Event { id: string, name: string, userId: string }
 
 /** Idempotency keys on a manual clock, with event ids id-1, id-2, … counted as they are drawn. */
-function harness (options: { ttlMs?: number, maxKeys?: number } = {}) {
+function harness (options: { ttlMs?: number, maxKeys?: number, settleMs?: number } = {}) {
   const clock = createManualClock(START)
-  const keys = new IdempotencyKeys<Event>({ ttlMs: options.ttlMs ?? 1000, maxKeys: options.maxKeys ?? 100, clock: clock.now })
+  const keys = new IdempotencyKeys<Event>({ ttlMs: options.ttlMs ?? 1000, maxKeys: options.maxKeys ?? 100, clock: clock.now, settleMs: options.settleMs ?? 0 })
   let drawn = 0
   const newEventId = (): string => `id-${++drawn}`
   return { clock, keys, newEventId, get drawn () { return drawn } }
@@ -193,6 +193,32 @@ describe('IdempotencyKeys: one key through its states', () => {
     // A later failure that certainly did nothing does not make the first attempt's write go away.
     h.keys.fail('k', false)
     expect(h.keys.begin('k', printA, h.newEventId)).toEqual({ kind: 'proceed', eventId: 'id-1', uncertain: true })
+  })
+
+  it('holds off a retry after an unknown outcome for settleMs, with the remaining wait', () => {
+    const h = harness({ settleMs: 3000, ttlMs: 60_000 })
+    h.keys.begin('k', printA, h.newEventId)
+    h.keys.fail('k', true)
+    h.clock.advance(1000)
+    const error = thrown(RetryableError, 'GW_ERR_IDEMPOTENCY_IN_FLIGHT', () => h.keys.begin('k', printA, h.newEventId))
+    expect(error.retryAfterMs).toBe(2000)
+    h.clock.advance(2000)
+    expect(h.keys.begin('k', printA, h.newEventId)).toEqual({ kind: 'proceed', eventId: 'id-1', uncertain: true })
+  })
+
+  it('does not hold off a retry after a failure that certainly did nothing', () => {
+    const h = harness({ settleMs: 3000 })
+    h.keys.begin('k', printA, h.newEventId)
+    h.keys.fail('k', false)
+    expect(h.keys.begin('k', printA, h.newEventId).kind).toBe('proceed')
+  })
+
+  it('never evicts an uncertain key to make room: new keys are refused instead', () => {
+    const h = harness({ maxKeys: 1 })
+    h.keys.begin('uncertain', printA, h.newEventId)
+    h.keys.fail('uncertain', true)
+    thrown(RetryableError, 'GW_ERR_BULKHEAD_FULL', () => h.keys.begin('other', printB, h.newEventId))
+    expect(h.keys.begin('uncertain', printA, h.newEventId)).toEqual({ kind: 'proceed', eventId: 'id-1', uncertain: true })
   })
 
   it('lets only one retry through after a failure; the others get 409', () => {

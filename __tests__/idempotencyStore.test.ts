@@ -210,3 +210,29 @@ describe('ExpiringLru: options', () => {
     }
   })
 })
+
+describe('ExpiringLru: entries that must not be evicted', () => {
+  it('never evicts an entry set with evictable: false, but lets it expire', () => {
+    const clock = createManualClock(0)
+    const lru = new ExpiringLru<string>({ maxEntries: 2, ttlMs: 100, clock: clock.now })
+    lru.set('kept', 'k', { evictable: false })
+    lru.set('a', 'a')
+    lru.set('b', 'b')
+    expect(lru.get('kept')).toBe('k')
+    expect(lru.get('a')).toBeUndefined()
+    expect(lru.set('c', 'c')).toBe(true)
+    expect(lru.get('kept')).toBe('k')
+    clock.advance(100)
+    expect(lru.get('kept')).toBeUndefined()
+  })
+
+  it('refuses a new key when only unexpired kept entries could make room, and takes an expired one', () => {
+    const clock = createManualClock(0)
+    const lru = new ExpiringLru<string>({ maxEntries: 1, ttlMs: 100, clock: clock.now })
+    lru.set('kept', 'k', { evictable: false })
+    expect(lru.set('new', 'n')).toBe(false)
+    clock.advance(100)
+    expect(lru.set('new', 'n')).toBe(true)
+    expect(lru.size).toBe(1)
+  })
+})

@@ -63,7 +63,7 @@ describe('POST /addEvent with an Idempotency-Key', () => {
   })
 
   it('after a timeout, asks event.com before resending: an event it already stored is not sent twice', async () => {
-    const { app, eventService, store } = await buildTestApp()
+    const { app, eventService, store, clock } = await buildTestApp()
     // event.com stores the event, but its answer never arrives.
     eventService.next(() => {
       const sent = eventService.received.at(-1)
@@ -74,6 +74,13 @@ describe('POST /addEvent with an Idempotency-Key', () => {
     expect(timedOut.statusCode).toBe(504)
     expect(timedOut.json()).toMatchObject({ code: 'GW_ERR_UPSTREAM_TIMEOUT', outcome: 'outcome-unknown' })
     expect((await store.counts()).events).toBe(3)
+
+    // event.com may still be acting on the first attempt: the retry waits one upstream timeout.
+    const early = await addEvent(app, body, { 'idempotency-key': 'k-5' })
+    expect(early.statusCode).toBe(409)
+    expect(early.headers['retry-after']).toBe('3')
+    expect(eventService.lookups).toEqual([])
+    clock.advance(3000)
 
     const retried = await addEvent(app, body, { 'idempotency-key': 'k-5' })
     expect(retried.statusCode).toBe(201)
@@ -86,9 +93,10 @@ describe('POST /addEvent with an Idempotency-Key', () => {
   })
 
   it('after a timeout that event.com did not act on, resends with the same id', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, eventService, clock } = await buildTestApp()
     eventService.next(new UpstreamTimeoutError(3000))
     expect((await addEvent(app, body, { 'idempotency-key': 'k-6' })).statusCode).toBe(504)
+    clock.advance(3000)
     const retried = await addEvent(app, body, { 'idempotency-key': 'k-6' })
     expect(retried.statusCode).toBe(201)
     const { id } = retried.json<{ id: string }>()

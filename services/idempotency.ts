@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { systemClock } from '../utils/clock.js'
 import type { Clock } from '../utils/clock.js'
-import { GatewayError, RetryableError } from '../utils/errors.js'
+import { GatewayError, InvalidFieldError, RetryableError } from '../utils/errors.js'
 import { ExpiringLru } from '../utils/idempotencyStore.js'
 
 /** How long a key is remembered after its last attempt ended, in milliseconds: 24 h. */
@@ -20,11 +20,9 @@ export const idempotencyKeyField = 'headers/idempotency-key'
 export const maxIdempotencyKeyLength = 255
 
 /** An invalid Idempotency-Key header; `field` names it, like a schema validation error. */
-export class IdempotencyKeyInvalidError extends GatewayError {
-  readonly field = idempotencyKeyField
-
+export class IdempotencyKeyInvalidError extends InvalidFieldError {
   constructor (reason: string) {
-    super('GW_ERR_REQUEST_INVALID', `${idempotencyKeyField} ${reason}`)
+    super(idempotencyKeyField, reason)
     this.name = 'IdempotencyKeyInvalidError'
   }
 }
@@ -91,6 +89,12 @@ export interface IdempotencyKeysOptions {
   readonly maxKeys?: number
   /** Where expiry reads the time (epoch ms). */
   readonly clock?: Clock
+  /**
+   * After an attempt whose outcome is unknown, how long a retry is held off (409 with Retry-After),
+   * in milliseconds: event.com may still be acting on the first attempt, and a look-up made too early
+   * would miss it. Default 0.
+   */
+  readonly settleMs?: number
 }
 
 /** What `begin` decided: send the write with this event id, or answer with the stored response. */
@@ -104,7 +108,7 @@ export type Begin<B> =
 // failed one, whose id event.com may already hold.
 type Entry<B> =
   | { readonly state: 'in-flight', readonly fingerprint: string, readonly eventId: string, readonly retry: boolean, readonly uncertain: boolean }
-  | { readonly state: 'failed', readonly fingerprint: string, readonly eventId: string, readonly uncertain: boolean }
+  | { readonly state: 'failed', readonly fingerprint: string, readonly eventId: string, readonly uncertain: boolean, readonly failedAt: number }
   | { readonly state: 'completed', readonly fingerprint: string, readonly status: number, readonly body: B }
 
 /**
@@ -113,12 +117,16 @@ type Entry<B> =
  */
 export class IdempotencyKeys<B = unknown> {
   readonly #entries: ExpiringLru<Entry<B>>
+  readonly #clock: Clock
+  readonly #settleMs: number
 
   constructor (options: IdempotencyKeysOptions = {}) {
+    this.#clock = options.clock ?? systemClock
+    this.#settleMs = options.settleMs ?? 0
     this.#entries = new ExpiringLru({
       maxEntries: options.maxKeys ?? defaultIdempotencyMaxKeys,
       ttlMs: options.ttlMs ?? defaultIdempotencyTtlMs,
-      clock: options.clock ?? systemClock
+      clock: this.#clock
     })
   }
 
@@ -146,6 +154,12 @@ export class IdempotencyKeys<B = unknown> {
       throw new RetryableError('GW_ERR_IDEMPOTENCY_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed', idempotencyRetryAfterMs)
     }
     if (entry?.state === 'completed') return { kind: 'replay', status: entry.status, body: entry.body }
+    if (entry?.state === 'failed' && entry.uncertain) {
+      const waitMs = entry.failedAt + this.#settleMs - this.#clock()
+      if (waitMs > 0) {
+        throw new RetryableError('GW_ERR_IDEMPOTENCY_IN_FLIGHT', 'The event service may still be processing an earlier attempt with this Idempotency-Key', waitMs)
+      }
+    }
 
     const eventId = entry?.eventId ?? newEventId()
     const uncertain = entry?.uncertain ?? false
@@ -178,7 +192,9 @@ export class IdempotencyKeys<B = unknown> {
   fail (key: string, outcomeUnknown = false): void {
     const entry = this.#entries.get(key)
     if (entry?.state !== 'in-flight') return
-    this.#entries.set(key, { state: 'failed', fingerprint: entry.fingerprint, eventId: entry.eventId, uncertain: entry.uncertain || outcomeUnknown })
+    const uncertain = entry.uncertain || outcomeUnknown
+    // An uncertain key must outlive any pressure on the store: evicting it would send its event again under a new id.
+    this.#entries.set(key, { state: 'failed', fingerprint: entry.fingerprint, eventId: entry.eventId, uncertain, failedAt: this.#clock() }, { evictable: !uncertain })
   }
 
   /**

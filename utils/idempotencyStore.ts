@@ -13,6 +13,8 @@ export interface ExpiringLruOptions {
 export interface SetOptions {
   /** A pinned entry is never evicted and never expires, until it is set again unpinned or deleted. */
   readonly pinned?: boolean
+  /** False: the entry expires like any other but is never evicted to make room (default true). */
+  readonly evictable?: boolean
 }
 
 interface Slot<V> {
@@ -34,6 +36,8 @@ export class ExpiringLru<V> {
   readonly #entries = new Map<string, Slot<V>>()
   // Pinned entries live apart so that eviction takes the oldest unpinned entry in O(1), however many are pinned.
   readonly #pinned = new Map<string, V>()
+  // Entries that expire but are never evicted, oldest first (the TTL is the same for all, so also soonest to expire first).
+  readonly #kept = new Map<string, Slot<V>>()
 
   constructor (options: ExpiringLruOptions) {
     const { maxEntries, ttlMs, clock } = options
@@ -50,7 +54,7 @@ export class ExpiringLru<V> {
 
   /** Entries held, pinned ones included; an expired entry counts until it is read or evicted. */
   get size (): number {
-    return this.#entries.size + this.#pinned.size
+    return this.#entries.size + this.#pinned.size + this.#kept.size
   }
 
   /** Entries pinned now. */
@@ -61,6 +65,12 @@ export class ExpiringLru<V> {
   /** The live value for `key`, marked most recently used; undefined (and dropped) once `now >= set time + ttlMs`. */
   get (key: string): V | undefined {
     if (this.#pinned.has(key)) return this.#pinned.get(key)
+    const kept = this.#kept.get(key)
+    if (kept !== undefined) {
+      if (this.#clock() < kept.expiresAt) return kept.value
+      this.#kept.delete(key)
+      return undefined
+    }
     const slot = this.#entries.get(key)
     if (slot === undefined) return undefined
     this.#entries.delete(key)
@@ -74,10 +84,12 @@ export class ExpiringLru<V> {
    * evicts the least recently used unpinned entry; false (nothing stored) when every entry is pinned.
    */
   set (key: string, value: V, options: SetOptions = {}): boolean {
-    const isNew = !this.#entries.delete(key) && !this.#pinned.delete(key)
+    const isNew = !this.#entries.delete(key) && !this.#pinned.delete(key) && !this.#kept.delete(key)
     if (isNew && this.size >= this.maxEntries && !this.#evictOldest()) return false
     if (options.pinned === true) {
       this.#pinned.set(key, value)
+    } else if (options.evictable === false) {
+      this.#kept.set(key, { value, expiresAt: this.#clock() + this.ttlMs })
     } else {
       this.#entries.set(key, { value, expiresAt: this.#clock() + this.ttlMs })
     }
@@ -86,13 +98,19 @@ export class ExpiringLru<V> {
 
   /** Removes `key`, pinned or not; true when it was there. */
   delete (key: string): boolean {
-    return this.#entries.delete(key) || this.#pinned.delete(key)
+    return this.#entries.delete(key) || this.#pinned.delete(key) || this.#kept.delete(key)
   }
 
   #evictOldest (): boolean {
     const oldest = this.#entries.keys().next()
-    if (oldest.done === true) return false
-    this.#entries.delete(oldest.value)
+    if (oldest.done !== true) {
+      this.#entries.delete(oldest.value)
+      return true
+    }
+    // Only expired entries may leave the kept ones; the oldest is the first to expire.
+    const [keptKey, kept] = this.#kept.entries().next().value ?? []
+    if (keptKey === undefined || kept === undefined || this.#clock() < kept.expiresAt) return false
+    this.#kept.delete(keptKey)
     return true
   }
 }

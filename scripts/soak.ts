@@ -1,0 +1,252 @@
+/**
+ * Soak: about a minute of mixed reads and writes against the gateway, started in-process on
+ * 127.0.0.1, while the mock of event.com flaps between healthy and a fault every couple of
+ * seconds. Then it checks what the gateway promised against what event.com holds and prints
+ * the counts. Not part of `npm test`: it runs on real time.
+ *
+ *   npm run soak [-- --seconds 60] [-- --clients 32]
+ *
+ * Exits 1 when an acknowledged write is missing, a failed one shows up, or anything landed twice.
+ */
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Pool } from 'undici'
+import { buildApp } from '../services/app.js'
+import { startMockEventService } from '../mocks/bridge.js'
+import type { Scenario } from '../mocks/scenario.js'
+import { loadConfig } from '../utils/config.js'
+import type { Outcome } from '../utils/errors.js'
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    clients: { type: 'string', default: '32' },
+    'max-requests': { type: 'string', default: '2000000' }
+  }
+})
+
+function positiveInteger (option: string, raw: string): number {
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+  if (!Number.isSafeInteger(value) || value < 1) {
+    process.stderr.write(`--${option}=${JSON.stringify(raw)} is invalid: expected a positive integer\n`)
+    process.exit(2)
+  }
+  return value
+}
+
+const seconds = positiveInteger('seconds', values.seconds)
+const clients = positiveInteger('clients', values.clients)
+const maxRequests = positiveInteger('max-requests', values['max-requests'])
+/** How long each scenario lasts, in milliseconds. */
+const phaseMs = 2000
+/** Retries still running when the time is up get this long to finish, in milliseconds. */
+const graceMs = 10_000
+const maxAttempts = 5
+
+// Every fault the mock knows, each followed by a healthy spell so the breaker gets to close again.
+// `slow` past the gateway's 1 s timeout makes writes whose outcome is unknown but which do land.
+const faults: (() => Scenario)[] = [
+  () => ({ name: 'down' }),
+  () => ({ name: 'slow', delayMs: 50 }),
+  () => ({ name: 'reset' }),
+  () => ({ name: 'unavailable', retryAfter: '1' }),
+  () => ({ name: 'hanging' }),
+  () => ({ name: 'throttled', retryAfter: new Date(Date.now() + 2000).toUTCString() }),
+  () => ({ name: 'slow', delayMs: 1500 }),
+  () => ({ name: 'original' })
+]
+
+interface Write {
+  readonly name: string
+  readonly key: string | undefined
+  ackId: string | undefined
+  readonly outcomes: Outcome[]
+}
+
+const write = (text: string): void => { process.stdout.write(`${text}\n`) }
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+function heapUsed (): number {
+  globalThis.gc?.()
+  return process.memoryUsage().heapUsed
+}
+
+const mock = await startMockEventService({ scenario: { name: 'healthy' } })
+const config = loadConfig({
+  UPSTREAM_TIMEOUT_MS: '1000',
+  BREAKER_BACKOFF_BASE_MS: '250',
+  BREAKER_BACKOFF_MAX_MS: '4000',
+  RATE_LIMIT_MAX: '0',
+  RATE_LIMIT_WRITE_MAX: '0'
+})
+const app = await buildApp({ config: { ...config, eventServiceUrl: mock.url }, processMetrics: false })
+const gatewayUrl = await app.listen({ host: '127.0.0.1', port: 0 })
+await app.gateway.hydrator.hydrated
+const seedCount = mock.service.state.events.length
+const pool = new Pool(gatewayUrl, { connections: clients })
+
+interface Answer {
+  readonly status: number
+  readonly headers: Record<string, string | string[] | undefined>
+  readonly body: unknown
+}
+
+let requests = 0
+const answers = new Map<string, number>()
+const count = (label: string): void => { answers.set(label, (answers.get(label) ?? 0) + 1) }
+
+async function call (method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer | undefined> {
+  requests += 1
+  try {
+    const response = await pool.request({
+      method,
+      path,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? null : JSON.stringify(body)
+    })
+    const text = await response.body.text()
+    return { status: response.statusCode, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) as unknown }
+  } catch {
+    count('client: connection failed')
+    return undefined
+  }
+}
+
+const startedAt = performance.now()
+const deadline = startedAt + seconds * 1000
+const running = (): boolean => performance.now() < deadline && requests < maxRequests
+
+let phase = 0
+const scenariosSeen = new Map<string, number>()
+const flapper = setInterval(() => {
+  phase += 1
+  const next = phase % 2 === 1 ? faults[((phase - 1) / 2) % faults.length]?.() ?? { name: 'healthy' } : { name: 'healthy' } as const
+  scenariosSeen.set(next.name, (scenariosSeen.get(next.name) ?? 0) + 1)
+  mock.setScenario(next)
+}, phaseMs)
+
+const writes: Write[] = []
+let writeSeq = 0
+const heapBefore = heapUsed()
+
+function retryable (entry: Write, answer: Answer): boolean {
+  if (entry.key !== undefined) return [409, 502, 503, 504].includes(answer.status)
+  const outcome = entry.outcomes.at(-1)
+  return (answer.status === 502 || answer.status === 503) && (outcome === 'not-forwarded' || outcome === 'upstream-failed')
+}
+
+/** Waits as long as the gateway asked, or a short growing backoff; never past the grace period. */
+async function pause (answer: Answer, attempt: number): Promise<void> {
+  const retryAfter = Number(answer.headers['retry-after'])
+  const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 100 * 2 ** attempt
+  await sleep(Math.min(ms, 2000, Math.max(0, deadline + graceMs - performance.now())))
+}
+
+async function addEvent (keyed: boolean): Promise<void> {
+  const seq = writeSeq++
+  const entry: Write = { name: `soak-${seq}`, key: keyed ? `soak-key-${seq}` : undefined, ackId: undefined, outcomes: [] }
+  writes.push(entry)
+  const body = { name: entry.name, userId: String(1 + (seq % 3)) }
+  const headers = entry.key === undefined ? {} : { 'idempotency-key': entry.key }
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const answer = await call('POST', '/addEvent', body, headers)
+    if (answer === undefined) return
+    if (answer.status === 201) {
+      count('201')
+      entry.ackId = (answer.body as { id: string }).id
+      return
+    }
+    const problem = answer.body as { code?: string, outcome?: Outcome }
+    count(problem.code ?? String(answer.status))
+    if (problem.outcome !== undefined) entry.outcomes.push(problem.outcome)
+    if (!retryable(entry, answer) || attempt === maxAttempts || performance.now() > deadline + graceMs) return
+    await pause(answer, attempt)
+  }
+}
+
+const readPaths = ['/getUsers', '/getEvents?limit=100', '/getEventsByUserId/1?limit=50', '/getEventsByUserId/2?limit=50', '/health']
+let reads = 0
+let readFailures = 0
+
+async function client (index: number): Promise<void> {
+  let turn = index
+  while (running()) {
+    turn += 1
+    if (turn % 3 === 0) {
+      reads += 1
+      const answer = await call('GET', readPaths[turn % readPaths.length] ?? '/health')
+      if (answer?.status !== 200) readFailures += 1
+    } else {
+      // Half the writes carry an Idempotency-Key and retry through faults; the rest retry only when that is safe.
+      await addEvent(turn % 2 === 0)
+    }
+  }
+}
+
+await Promise.all(Array.from({ length: clients }, (_, index) => client(index)))
+clearInterval(flapper)
+const elapsedS = (performance.now() - startedAt) / 1000
+mock.setScenario({ name: 'healthy' })
+
+// What event.com holds, and what the gateway shows (every page of /getEvents).
+const upstream = mock.service.state.events
+const idCounts = new Map<string, number>()
+const nameCounts = new Map<string, number>()
+for (const event of upstream) {
+  idCounts.set(String(event.id), (idCounts.get(String(event.id)) ?? 0) + 1)
+  nameCounts.set(event.name, (nameCounts.get(event.name) ?? 0) + 1)
+}
+const shown = new Set<string>()
+const shownNames = new Set<string>()
+for (let path: string | undefined = '/getEvents?limit=10000'; path !== undefined;) {
+  const answer = await call('GET', path)
+  if (answer?.status !== 200) throw new Error(`GET ${path} answered ${String(answer?.status)}`)
+  for (const event of answer.body as { id: string, name: string }[]) {
+    shown.add(event.id)
+    shownNames.add(event.name)
+  }
+  const link = answer.headers.link
+  path = typeof link === 'string' ? /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] : undefined
+}
+
+const acked = writes.filter((entry) => entry.ackId !== undefined)
+const failedByOutcome: Record<Outcome | 'no answer', number> = { 'not-forwarded': 0, 'upstream-failed': 0, 'outcome-unknown': 0, 'no answer': 0 }
+for (const entry of writes) {
+  if (entry.ackId !== undefined) continue
+  const last = entry.outcomes.at(-1)
+  failedByOutcome[last ?? 'no answer'] += 1
+}
+const unacked = writes.filter((entry) => entry.ackId === undefined)
+const mayHaveLanded = (entry: Write): boolean => entry.outcomes.includes('outcome-unknown') || entry.outcomes.length === 0
+const landedUnknown = unacked.filter((entry) => mayHaveLanded(entry) && (nameCounts.get(entry.name) ?? 0) > 0).length
+const violations = {
+  'ids stored twice by event.com': [...idCounts.values()].filter((n) => n > 1).length,
+  'keyed writes stored twice': writes.filter((entry) => entry.key !== undefined && (nameCounts.get(entry.name) ?? 0) > 1).length,
+  'unkeyed writes stored twice': writes.filter((entry) => entry.key === undefined && (nameCounts.get(entry.name) ?? 0) > 1).length,
+  'acknowledged, missing from event.com': acked.filter((entry) => (idCounts.get(entry.ackId ?? '') ?? 0) === 0).length,
+  'acknowledged, missing from reads': acked.filter((entry) => !shown.has(entry.ackId ?? '')).length,
+  'never acknowledged, shown in reads': unacked.filter((entry) => shownNames.has(entry.name)).length,
+  'refused (not-forwarded/upstream-failed only), yet stored': unacked.filter((entry) => !mayHaveLanded(entry) && (nameCounts.get(entry.name) ?? 0) > 0).length,
+  'event.com events unaccounted for': upstream.length - seedCount - acked.length - landedUnknown -
+    writes.filter((entry) => (nameCounts.get(entry.name) ?? 0) > 1).reduce((sum, entry) => sum + (nameCounts.get(entry.name) ?? 0) - 1, 0)
+}
+
+const health = await call('GET', '/health')
+const { bulkhead, idempotency } = app.gateway
+const counts = await app.gateway.store.counts()
+// Measured with everything still up: the gateway's store and keys, and the mock's events, are the expected growth.
+const heapAfter = heapUsed()
+await pool.close()
+await app.close()
+await mock.close()
+
+write(`soak: ${elapsedS.toFixed(1)} s, ${clients} clients, gateway ${gatewayUrl}, event.com mock ${mock.url}`)
+write(`scenarios (every ${phaseMs / 1000} s): ${[...scenariosSeen].map(([name, n]) => `${name} ×${n}`).join(', ')}`)
+write(`requests: ${requests} (${Math.round(requests / elapsedS)}/s); reads ${reads}, of which not 200: ${readFailures}`)
+write(`writes: ${writes.length} (${writes.filter((entry) => entry.key !== undefined).length} with an Idempotency-Key), acknowledged ${acked.length}`)
+write(`failed, by the outcome of the last attempt: ${Object.entries(failedByOutcome).map(([outcome, n]) => `${outcome} ${n}`).join(', ')}`)
+write(`  of which stored by event.com anyway (outcome unknown, landed): ${landedUnknown}`)
+write(`answers to writes: ${[...answers].sort(([, a], [, b]) => b - a).map(([label, n]) => `${label} ${n}`).join(', ')}`)
+for (const [what, n] of Object.entries(violations)) write(`${n === 0 ? 'ok  ' : 'FAIL'} ${what}: ${n}`)
+write(`gateway at the end: /health ${String(health?.status)}, store ${counts.users} users / ${counts.events} events, event.com ${upstream.length} events, idempotency keys ${idempotency.size}, bulkhead ${bulkhead.active} active / ${bulkhead.queued} queued`)
+write(`heap used: before the load ${mb(heapBefore)}, after it ${mb(heapAfter)}, gateway and mock still up${globalThis.gc === undefined ? ' (no gc: run with --expose-gc for settled numbers)' : ' (after gc)'}`)
+process.exitCode = Object.values(violations).some((n) => n !== 0) || health?.status !== 200 ? 1 : 0
