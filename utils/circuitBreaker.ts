@@ -137,7 +137,8 @@ export class CircuitBreaker {
   async execute<T> (fn: () => Promise<T>): Promise<T> {
     this.#admit()
     const generation = this.#generation
-    const startedAt = this.#options.clock()
+    // The clock is read per call only when slow calls are tracked: the breaker's cost is paid on every write.
+    const startedAt = this.#slowCalls === undefined ? 0 : this.#options.clock()
     let value: T
     try {
       value = await fn()
@@ -224,6 +225,10 @@ export class CircuitBreaker {
     }
     // Forced closed ignores outcomes; open and forced open admit no call of their own generation.
     if (state.name !== 'closed') return
+    if (verdict === 'healthy' && this.#slowCalls === undefined) {
+      this.#failures.recordSuccess()
+      return
+    }
 
     const now = this.#options.clock()
     const attempt = this.#decayedAttempt(state, now)
