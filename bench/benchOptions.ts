@@ -1,0 +1,43 @@
+import type { ComparePlan } from './compareTargets.js'
+
+/** Everything that differs between the full run and --quick. */
+export interface BenchOptions {
+  readonly quick: boolean
+  /** A/B comparisons over HTTP. */
+  readonly compare: ComparePlan
+  /** Store sizes for per-user reads; the first and last bound the growth ratio. */
+  readonly readSizes: readonly number[]
+  /** Whether the heavy user is read at every size, or only at the large one (no target depends on the others). */
+  readonly heavyUserAtEverySize: boolean
+  /** Store size for /getEvents, memory and hydration. */
+  readonly largeSize: number
+  /** Reads through the original design (each takes about 10 × 500 ms). */
+  readonly originalDesignRequests: number
+  /** In-process breaker timing: measured rounds (after one warm-up round) and calls per round. */
+  readonly breakerRounds: number
+  readonly breakerCalls: number
+  /** Process starts measured. */
+  readonly startupRuns: number
+}
+
+export function benchOptions (argv: readonly string[]): BenchOptions {
+  const unknown = argv.filter((arg) => arg !== '--quick')
+  if (unknown.length > 0) throw new RangeError(`unknown argument(s) ${unknown.join(' ')}: the only option is --quick`)
+  const quick = argv.includes('--quick')
+  return {
+    quick,
+    compare: {
+      rounds: quick ? 1 : 3,
+      warmupSec: quick ? 0.3 : 0.5,
+      warmupConnections: 10,
+      load: { connections: 100, durationSec: quick ? 1 : 2.5, maxRequests: 2_000_000, timeoutSec: 10 }
+    },
+    readSizes: quick ? [1e3, 1e6] : [1e3, 1e5, 1e6],
+    heavyUserAtEverySize: !quick,
+    largeSize: 1e6,
+    originalDesignRequests: quick ? 2 : 4,
+    breakerRounds: quick ? 3 : 7,
+    breakerCalls: quick ? 200_000 : 500_000,
+    startupRuns: quick ? 3 : 5
+  }
+}
