@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import Fastify from 'fastify'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { createMetrics } from '../services/metrics.js'
-import { registerOperability } from '../services/operability.js'
+import { registerOperability, registerRequestHooks } from '../services/operability.js'
 import { errorHandler, notFoundHandler } from '../services/problem.js'
 import { registerRateLimits } from '../services/rateLimit.js'
 import { adminRoutes } from '../services/routes/admin.js'
@@ -30,7 +30,9 @@ async function buildAdminApp (options: { adminToken?: string, writeMax?: number 
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   const limitRate = await registerRateLimits(app, { readMax: 0, writeMax: options.writeMax ?? 0, windowMs: 60_000, allowList: [] })
-  registerOperability(app, { metrics: createMetrics({ processMetrics: false }), breaker, adminToken: options.adminToken, limitRate })
+  const metrics = createMetrics({ processMetrics: false })
+  registerRequestHooks(app, metrics)
+  registerOperability(app, { metrics, breaker, adminToken: options.adminToken, limitRate })
   onTestFinished(() => app.close())
   return { app, breaker }
 }

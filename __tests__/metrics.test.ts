@@ -3,7 +3,7 @@ import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import { createMetrics } from '../services/metrics.js'
 import type { Metrics } from '../services/metrics.js'
-import { registerOperability } from '../services/operability.js'
+import { registerOperability, registerRequestHooks } from '../services/operability.js'
 import { errorHandler, notFoundHandler } from '../services/problem.js'
 import { registerRateLimits } from '../services/rateLimit.js'
 import { requestIdOptions } from '../services/requestId.js'
@@ -33,6 +33,7 @@ async function buildMetricsApp (options: { readMax?: number } = {}): Promise<{ a
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   const limitRate = await registerRateLimits(app, { readMax: options.readMax ?? 0, writeMax: 0, windowMs: 60_000, allowList: [] })
+  registerRequestHooks(app, metrics)
   registerOperability(app, { metrics, breaker, adminToken, limitRate })
   await app.register((data, _options, done) => {
     if (limitRate !== undefined) data.addHook('onRequest', limitRate)

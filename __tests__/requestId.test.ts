@@ -4,7 +4,9 @@ import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { errorHandler, notFoundHandler } from '../services/problem.js'
-import { registerRequestId, requestIdOptions } from '../services/requestId.js'
+import { createMetrics } from '../services/metrics.js'
+import { registerRequestHooks } from '../services/operability.js'
+import { requestIdOptions } from '../services/requestId.js'
 import { GatewayError } from '../utils/errors.js'
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -27,7 +29,7 @@ function buildIdApp (): { app: FastifyInstance, lines: LogLine[] } {
   const app = Fastify({ ...requestIdOptions, loggerInstance: logger })
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
-  registerRequestId(app)
+  registerRequestHooks(app, createMetrics({ processMetrics: false }))
   app.get('/echo', (request) => ({ id: request.id }))
   app.get('/fail', () => { throw new GatewayError('GW_ERR_USER_NOT_FOUND', 'no such user') })
   onTestFinished(() => app.close())

@@ -20,10 +20,10 @@ import type { Hydrator, Sleep } from './hydrator.js'
 import { IdempotencyKeys } from './idempotency.js'
 import { createMetrics } from './metrics.js'
 import type { RejectionReason } from './metrics.js'
-import { registerDocs, registerOperability } from './operability.js'
+import { registerDocs, registerOperability, registerRequestHooks } from './operability.js'
 import { requestIdOptions } from './requestId.js'
 import { errorHandler, notFoundHandler } from './problem.js'
-import { clientErrorHandler, frameworkErrors, trackUnanswered } from './protocolErrors.js'
+import { clientErrorHandler, frameworkErrors } from './protocolErrors.js'
 import { parseJsonBody } from './parseJsonBody.js'
 import { registerRateLimits } from './rateLimit.js'
 import { addEventBodyLimit, addEventRoute } from './routes/addEvent.js'
@@ -102,7 +102,6 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors,
     clientErrorHandler
   })
-  trackUnanswered(app)
   app.setValidatorCompiler(validatorCompiler)
   // Only JSON bodies are accepted: any other content type is a 415, not a parsed string.
   app.removeContentTypeParser('text/plain')
@@ -110,8 +109,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJsonBody)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
-  // Before any route: the OpenAPI document is collected as routes are added.
+  // Before any route: the OpenAPI document is collected as routes are added, and the hooks reach every route.
   await registerDocs(app)
+  registerRequestHooks(app, metrics)
 
   const eventService = options.eventService ?? createEventServiceClient({
     baseUrl: requireUrl(config.eventServiceUrl),

@@ -138,6 +138,10 @@ export function createMetrics (options: MetricsOptions = {}): Metrics {
     for (const state of breakerStates) breakerState.set({ state }, state === name ? 1 : 0)
   }
 
+  // Per-series children, found by one string key: prom-client would otherwise hash the label object twice per request.
+  // Bounded: route patterns × methods × statuses.
+  const requestSeries = new Map<string, { readonly count: { inc: () => void }, readonly duration: { observe: (value: number) => void } }>()
+
   // Series that exist from the start let rate() and alerts see a zero instead of nothing.
   setBreakerState('closed')
   for (const reason of rejectionReasons) rejections.inc({ reason }, 0)
@@ -146,8 +150,14 @@ export function createMetrics (options: MetricsOptions = {}): Metrics {
     registry,
     contentType: registry.contentType,
     recordRequest (labels, seconds) {
-      requests.inc(labels)
-      requestDuration.observe(labels, seconds)
+      const key = `${labels.route} ${labels.method} ${labels.status}`
+      let series = requestSeries.get(key)
+      if (series === undefined) {
+        series = { count: requests.labels(labels), duration: requestDuration.labels(labels) }
+        requestSeries.set(key, series)
+      }
+      series.count.inc()
+      series.duration.observe(seconds)
     },
     recordTransition (transition) {
       transitions.inc({ from: transition.from, to: transition.to, reason: transition.reason })

@@ -1,6 +1,7 @@
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify'
 import type { Metrics } from './metrics.js'
-import { registerRequestId } from './requestId.js'
+import { requestEnded, requestStarted } from './protocolErrors.js'
+import { requestIdHeader } from './requestId.js'
 import { adminRoutes } from './routes/admin.js'
 import type { AdminBreaker } from './routes/admin.js'
 import { errorResponses } from './schemas.js'
@@ -20,15 +21,18 @@ export interface OperabilityOptions {
 const notFoundRoute = 'not-found'
 
 /**
- * Request ids echoed in `x-request-id`, request metrics, GET /metrics and the admin routes. Call it
- * on the root instance after `registerDocs` and before any route or route plugin, so its hooks reach
- * every route (404s included) and its routes are documented.
+ * The hooks every request passes through, kept to one onRequest and one onResponse because each hook
+ * is paid on every request: the `x-request-id` echo, the count of unanswered requests per connection
+ * (for protocol errors), and the request metrics. Call it on the root instance before any route.
  */
-export function registerOperability (app: FastifyInstance, options: OperabilityOptions): void {
-  const { metrics, breaker, adminToken, limitRate } = options
-  registerRequestId(app)
-
+export function registerRequestHooks (app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header(requestIdHeader, request.id)
+    requestStarted(request.raw.socket)
+    done()
+  })
   app.addHook('onResponse', (request, reply, done) => {
+    requestEnded(request.raw.socket)
     metrics.recordRequest({
       route: request.routeOptions.url ?? notFoundRoute,
       method: request.method,
@@ -36,6 +40,14 @@ export function registerOperability (app: FastifyInstance, options: OperabilityO
     }, reply.elapsedTime / 1000)
     done()
   })
+}
+
+/**
+ * GET /metrics and the admin routes. Call it on the root instance after `registerDocs` and before
+ * any route plugin, so its routes are documented.
+ */
+export function registerOperability (app: FastifyInstance, options: OperabilityOptions): void {
+  const { metrics, breaker, adminToken, limitRate } = options
 
   // A scraper polls on a fixed schedule and must never be throttled, even if the limiter ever becomes global.
   app.get('/metrics', {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { GatewayError, InvalidFieldError, problemType } from '../utils/errors.js'
 import { sendProblem } from './problem.js'
 
@@ -17,18 +17,14 @@ export function frameworkErrors (error: FastifyError, _request: FastifyRequest, 
   void sendProblem(reply, gatewayError)
 }
 
-/** Counts requests in flight per socket, for clientErrorHandler. */
-export function trackUnanswered (app: FastifyInstance): void {
-  app.addHook('onRequest', (request, _reply, done) => {
-    const socket = request.raw.socket
-    unanswered.set(socket, (unanswered.get(socket) ?? 0) + 1)
-    done()
-  })
-  app.addHook('onResponse', (request, _reply, done) => {
-    const socket = request.raw.socket
-    unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1)
-    done()
-  })
+/** Counts a request read from `socket`, for clientErrorHandler; call from an onRequest hook. */
+export function requestStarted (socket: Socket): void {
+  unanswered.set(socket, (unanswered.get(socket) ?? 0) + 1)
+}
+
+/** Counts a request of `socket` answered; call from an onResponse hook. */
+export function requestEnded (socket: Socket): void {
+  unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1)
 }
 
 const statusText: Partial<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }

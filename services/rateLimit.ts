@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
-import { RetryableError } from '../utils/errors.js'
+import { RetryableError, withoutStack } from '../utils/errors.js'
 
 export interface RateLimitSettings {
   /** Reads per client per window; 0 turns the limit off. */
@@ -70,7 +70,7 @@ export async function registerRateLimits (app: FastifyInstance, settings: RateLi
     void reply.header('ratelimit-policy', formatPolicy(quota)).header('ratelimit', formatRateLimit(quota))
     if (result.isExceeded) {
       const waitMs = Math.max(result.ttl, isWrite ? settings.writeWaitMs?.() ?? 0 : 0)
-      throw new RetryableError('GW_ERR_RATE_LIMITED', `More than ${result.max} ${quota.policy} per ${windowSeconds} s from this client`, waitMs)
+      throw withoutStack(() => new RetryableError('GW_ERR_RATE_LIMITED', `More than ${result.max} ${quota.policy} per ${windowSeconds} s from this client`, waitMs))
     }
   }
 }

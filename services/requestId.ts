@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { FastifyServerOptions } from 'fastify'
 
 /** The header that carries the request id in from the client, back out, and on to event.com. */
 export const requestIdHeader = 'x-request-id'
@@ -23,14 +23,3 @@ export const requestIdOptions = {
   requestIdHeader: false,
   genReqId: requestIdOf
 } as const satisfies Pick<FastifyServerOptions, 'requestIdHeader' | 'genReqId'>
-
-/**
- * Echoes `request.id` in every response's `x-request-id`, errors and 404s included. Call it on the
- * root instance before any route plugin is registered, or that plugin's routes miss the hook.
- */
-export function registerRequestId (app: FastifyInstance): void {
-  app.addHook('onSend', (request, reply, payload, done) => {
-    void reply.header(requestIdHeader, request.id)
-    done(null, payload)
-  })
-}

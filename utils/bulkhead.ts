@@ -1,4 +1,4 @@
-import { GatewayError, RetryableError } from './errors.js'
+import { GatewayError, RetryableError, withoutStack } from './errors.js'
 
 /** Every slot and every queue place is taken: the call was not started. */
 export class BulkheadFullError extends RetryableError {
@@ -60,7 +60,7 @@ export class Bulkhead {
   /** Runs `fn` when a slot is free; rejects with BulkheadFullError, without calling it, when none is and the queue is full. */
   run<T> (fn: () => Promise<T>): Promise<T> {
     if (this.#active < this.maxConcurrent) return this.#start(fn)
-    if (this.#queue.length >= this.maxQueue) return Promise.reject(new BulkheadFullError(this.#retryAfterMs))
+    if (this.#queue.length >= this.maxQueue) return Promise.reject(withoutStack(() => new BulkheadFullError(this.#retryAfterMs)))
     return new Promise<T>((resolve, reject) => {
       this.#queue.push(() => { this.#start(fn).then(resolve, reject) })
     })

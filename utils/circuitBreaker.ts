@@ -1,7 +1,7 @@
 import type { ExponentialBackoff } from './backoff.js'
 import type { Clock, Random } from './clock.js'
 import { ConsecutiveFailures } from './consecutiveFailures.js'
-import { BreakerOpenError, GatewayError } from './errors.js'
+import { BreakerOpenError, GatewayError, withoutStack } from './errors.js'
 import { SlowCalls } from './slowCalls.js'
 import type { SlowCallsOptions } from './slowCalls.js'
 
@@ -195,14 +195,14 @@ export class CircuitBreaker {
       case 'forced-closed':
         return
       case 'forced-open':
-        throw new BreakerRejection(this.#options.maxOpenMs, 'forced-open')
+        throw withoutStack(() => new BreakerRejection(this.#options.maxOpenMs, 'forced-open'))
       case 'half-open':
         // Half-open always means the probe is in flight: it is entered by the call that becomes the probe.
-        throw new BreakerRejection(this.#halfOpenRetryAfterMs, 'half-open')
+        throw withoutStack(() => new BreakerRejection(this.#halfOpenRetryAfterMs, 'half-open'))
       case 'open': {
         const now = this.#options.clock()
         // retryAt is fixed for the whole open period, so this never grows between two rejections.
-        if (now < state.retryAt) throw new BreakerRejection(state.retryAt - now, 'open')
+        if (now < state.retryAt) throw withoutStack(() => new BreakerRejection(state.retryAt - now, 'open'))
         this.#transition({ name: 'half-open', attempt: state.attempt }, 'probe')
       }
     }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { RetryableError } from '../../utils/errors.js'
+import { RetryableError, withoutStack } from '../../utils/errors.js'
 import { sendProblem } from '../problem.js'
 import { problemSchema } from '../schemas.js'
 
@@ -56,5 +56,5 @@ export function healthRoutes (app: FastifyInstance): void {
 }
 
 export function notReadyError (): RetryableError {
-  return new RetryableError('GW_ERR_STORE_NOT_READY', 'Users and events are still being loaded from the event service', 1000)
+  return withoutStack(() => new RetryableError('GW_ERR_STORE_NOT_READY', 'Users and events are still being loaded from the event service', 1000))
 }
