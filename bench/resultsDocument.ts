@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import type { BenchOptions } from './benchOptions.js'
 import { pinning, repoRoot } from './serverProcess.js'
@@ -39,6 +40,13 @@ export function resultsDocument (tables: readonly Table[], options: BenchOptions
     '',
     'Figures on this shared 2-core machine move by ±25% between runs: compare the ratios, which pair runs taken back to back, rather than raw req/s across tables.',
     '',
-    ...tables.flatMap((table) => [renderTable(table), ''])
+    ...tables.flatMap((table) => [renderTable(table), '']),
+    ...shortfalls()
   ].join('\n')
+}
+
+/** The hand-written analysis of the targets not met (SHORTFALLS.md), carried into every RESULTS.md. */
+function shortfalls (): string[] {
+  const file = new URL('./SHORTFALLS.md', import.meta.url)
+  return existsSync(file) ? [readFileSync(file, 'utf8')] : []
 }
