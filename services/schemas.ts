@@ -73,3 +73,16 @@ export const errorResponses = {
   '4xx': problemSchema,
   '5xx': problemSchema
 } as const
+
+/** The breaker as /health and the admin routes show it. */
+export const breakerSnapshotSchema = {
+  type: 'object',
+  required: ['state', 'consecutiveFailures', 'attempt'],
+  properties: {
+    state: { type: 'string' },
+    consecutiveFailures: { type: 'integer' },
+    attempt: { type: 'integer' },
+    openedAt: { type: 'string' },
+    retryAfterMs: { type: 'integer' }
+  }
+} as const

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, onRequestAsyncHookHandler, onRequestHookHandler } from 'fastify'
 import type { BreakerSnapshot } from '../../utils/circuitBreaker.js'
 import { GatewayError } from '../../utils/errors.js'
-import { errorResponses } from '../schemas.js'
+import { breakerSnapshotSchema, errorResponses } from '../schemas.js'
 
 /** What the admin routes need from the breaker. */
 export interface AdminBreaker {
@@ -25,18 +25,6 @@ export interface AdminRoutesOptions {
 
 /** The name the OpenAPI document gives the admin bearer token scheme. */
 export const adminSecurityScheme = 'adminBearer'
-
-export const breakerSnapshotSchema = {
-  type: 'object',
-  required: ['state', 'consecutiveFailures', 'attempt'],
-  properties: {
-    state: { type: 'string' },
-    consecutiveFailures: { type: 'integer' },
-    attempt: { type: 'integer' },
-    openedAt: { type: 'string' },
-    retryAfterMs: { type: 'integer' }
-  }
-} as const
 
 const actions = {
   open: { summary: 'Force the circuit breaker open', run: (breaker: AdminBreaker) => { breaker.forceOpen() } },

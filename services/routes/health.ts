@@ -1,23 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import { RetryableError, withoutStack } from '../../utils/errors.js'
 import { sendProblem } from '../problem.js'
-import { problemSchema } from '../schemas.js'
+import { breakerSnapshotSchema, problemSchema } from '../schemas.js'
 
 const healthSchema = {
   type: 'object',
   required: ['status', 'breaker', 'store'],
   properties: {
     status: { type: 'string' },
-    breaker: {
-      type: 'object',
-      properties: {
-        state: { type: 'string' },
-        consecutiveFailures: { type: 'integer' },
-        attempt: { type: 'integer' },
-        openedAt: { type: 'string' },
-        retryAfterMs: { type: 'integer' }
-      }
-    },
+    breaker: breakerSnapshotSchema,
     store: {
       type: 'object',
       properties: {
