@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { createEventServiceClient } from '../services/eventServiceClient.js'
 import type { UpstreamCall } from '../services/eventServiceClient.js'
 import { createManualClock } from '../utils/clock.js'
@@ -82,5 +82,24 @@ describe('the event.com client', () => {
   it('rejects a read that is not JSON with GW_ERR_UPSTREAM_INVALID_RESPONSE', async () => {
     const { url } = await serve((_request, response) => { response.writeHead(200).end('<html>') })
     await expect(client(url).getUsers()).rejects.toMatchObject({ code: 'GW_ERR_UPSTREAM_INVALID_RESPONSE' })
+  })
+})
+
+describe('the event.com client, timing out', () => {
+  it('gives up after timeoutMs with GW_ERR_UPSTREAM_TIMEOUT, on its own timer', async () => {
+    let received = (): void => undefined
+    const arrived = new Promise<void>((resolve) => { received = resolve })
+    const { url } = await serve(() => { received() })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    onTestFinished(() => { vi.useRealTimers() })
+    const eventService = client(url)
+    let settled = false
+    const outcome = eventService.addEvent(event).catch((error: unknown) => error).finally(() => { settled = true })
+    await arrived
+    vi.advanceTimersByTime(2999)
+    await new Promise((resolve) => { setImmediate(resolve) })
+    expect(settled).toBe(false)
+    vi.advanceTimersByTime(1)
+    expect(await outcome).toMatchObject({ code: 'GW_ERR_UPSTREAM_TIMEOUT', outcome: 'outcome-unknown' })
   })
 })

@@ -71,6 +71,19 @@ function neverSent (error: unknown): boolean {
   return typeof code === 'string' && connectErrorCodes.has(code)
 }
 
+function noop (): void { /* nothing to cancel: an injected signal belongs to the caller */ }
+
+/**
+ * A signal that aborts after `ms`, and a way to cancel it once the call is over. Cheaper than
+ * AbortSignal.timeout (about 4 µs a call, and a timer left pending for the full timeout).
+ */
+function deadline (ms: number): { signal: AbortSignal, clear: () => void } {
+  const controller = new AbortController()
+  const timer = setTimeout(() => { controller.abort(new DOMException('The event service did not answer in time', 'TimeoutError')) }, ms)
+  timer.unref()
+  return { signal: controller.signal, clear: () => { clearTimeout(timer) } }
+}
+
 /** How a call ended, in the words of the upstream-call metrics. */
 export function callOutcome (error: unknown): CallOutcome {
   if (error === undefined) return 'success'
@@ -92,7 +105,7 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
   const base = new URL(options.baseUrl)
   const prefix = base.pathname.replace(/\/+$/, '')
   const pool = new Pool(base.origin, { connections: options.connections ?? 128 })
-  const timeoutSignal = options.timeoutSignal ?? ((ms: number) => AbortSignal.timeout(ms))
+  const { timeoutSignal } = options
 
   interface Call<T> {
     readonly operation: UpstreamOperation
@@ -111,7 +124,7 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
 
   async function send<T> (call: Call<T>): Promise<T> {
     const timeoutMs = call.timeoutMs ?? options.timeoutMs
-    const signal = timeoutSignal(timeoutMs)
+    const { signal, clear } = timeoutSignal === undefined ? deadline(timeoutMs) : { signal: timeoutSignal(timeoutMs), clear: noop }
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' }
     if (call.context?.requestId !== undefined) headers['x-request-id'] = call.context.requestId
     const started = options.clock()
@@ -133,6 +146,7 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
             : neverSent(error) ? new UpstreamUnreachableError(error) : new UpstreamDisconnectedError(error)
       throw failure
     } finally {
+      clear()
       options.onCall?.({ operation: call.operation, outcome: callOutcome(failure), durationMs: options.clock() - started })
     }
   }

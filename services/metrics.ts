@@ -59,6 +59,12 @@ export interface Metrics {
   expose: () => Promise<string>
 }
 
+/** One labelled series of a counter and its histogram. */
+interface Series {
+  readonly count: { inc: () => void }
+  readonly duration: { observe: (value: number) => void }
+}
+
 /** Builds the gateway's metrics on a fresh registry. */
 export function createMetrics (options: MetricsOptions = {}): Metrics {
   const registry = new Registry()
@@ -140,7 +146,8 @@ export function createMetrics (options: MetricsOptions = {}): Metrics {
 
   // Per-series children, found by one string key: prom-client would otherwise hash the label object twice per request.
   // Bounded: route patterns × methods × statuses.
-  const requestSeries = new Map<string, { readonly count: { inc: () => void }, readonly duration: { observe: (value: number) => void } }>()
+  const requestSeries = new Map<string, Series>()
+  const upstreamSeries = new Map<string, Series>()
 
   // Series that exist from the start let rate() and alerts see a zero instead of nothing.
   setBreakerState('closed')
@@ -167,8 +174,14 @@ export function createMetrics (options: MetricsOptions = {}): Metrics {
       rejections.inc({ reason })
     },
     recordUpstreamCall (operation, outcome, seconds) {
-      upstreamCalls.inc({ operation, outcome })
-      upstreamDuration.observe({ operation, outcome }, seconds)
+      const key = `${operation} ${outcome}`
+      let series = upstreamSeries.get(key)
+      if (series === undefined) {
+        series = { count: upstreamCalls.labels({ operation, outcome }), duration: upstreamDuration.labels({ operation, outcome }) }
+        upstreamSeries.set(key, series)
+      }
+      series.count.inc()
+      series.duration.observe(seconds)
     },
     setBreakerState,
     setGauges (next) {
