@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
 import { Bulkhead, BulkheadFullError } from '../utils/bulkhead.js'
 import { RetryableError, isGatewayError } from '../utils/errors.js'
+import { rejectionOf } from './helpers/rejectionOf.js'
 
 /** A task the test finishes by hand; `started` says whether the bulkhead has called it yet. */
 function task (name: string, log: string[]) {
@@ -15,15 +16,6 @@ function task (name: string, log: string[]) {
     })
   }
   return { fn, state, finish: (outcome: 'ok' | Error = 'ok') => { finish(outcome) } }
-}
-
-async function rejectionOf (promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the promise to reject')
 }
 
 describe('Bulkhead', () => {

@@ -5,6 +5,7 @@ import { BreakerRejection, CircuitBreaker } from '../utils/circuitBreaker.js'
 import type { BreakerTransition, CircuitBreakerOptions } from '../utils/circuitBreaker.js'
 import { createManualClock } from '../utils/clock.js'
 import { BreakerOpenError, UpstreamDisconnectedError, UpstreamStatusError, UpstreamTimeoutError, isGatewayError } from '../utils/errors.js'
+import { rejectionOf } from './helpers/rejectionOf.js'
 
 const START = Date.parse('2025-01-01T00:00:00.000Z')
 
@@ -61,15 +62,6 @@ function harness (overrides: Partial<CircuitBreakerOptions> = {}) {
       for (let i = 0; i < 3; i++) await this.fail()
     }
   }
-}
-
-async function rejectionOf (promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the promise to reject')
 }
 
 async function expectBreakerOpen (promise: Promise<unknown>, retryAfterMs: number): Promise<void> {

@@ -1,26 +1,14 @@
 import { describe, it, expect } from 'vitest'
-import { createExponentialBackoff } from '../utils/backoff.js'
-import { BreakerRejection, CircuitBreaker } from '../utils/circuitBreaker.js'
-import type { BreakerTransition } from '../utils/circuitBreaker.js'
-import { createManualClock } from '../utils/clock.js'
+import { BreakerRejection } from '../utils/circuitBreaker.js'
 import { UpstreamStatusError } from '../utils/errors.js'
+import { rejectionOf } from './helpers/rejectionOf.js'
+import { testBreaker } from './helpers/testBreaker.js'
 
 const START = Date.parse('2025-01-01T00:00:00.000Z')
 
 /** Threshold 3 in 10 s, backoff 1 s doubling to 30 s with no jitter at a draw of 0.5, maxOpenMs 60 s. */
 function harness () {
-  const clock = createManualClock(START)
-  const changes: BreakerTransition[] = []
-  const breaker = new CircuitBreaker({
-    failureThreshold: 3,
-    windowMs: 10_000,
-    backoff: createExponentialBackoff({ baseMs: 1000, maxMs: 30_000 }),
-    maxOpenMs: 60_000,
-    clock: clock.now,
-    random: () => 0.5,
-    isFailure: (error) => !(error instanceof UpstreamStatusError && error.upstreamStatus < 500),
-    onStateChange: (change) => { changes.push(change) }
-  })
+  const { breaker, clock, changes } = testBreaker({}, START)
   let calls = 0
   const counted = <T>(fn: () => Promise<T>) => () => { calls++; return fn() }
   return {
@@ -39,15 +27,6 @@ function harness () {
       return { settle: (outcome: 'ok' | Error) => { settle(outcome) }, done }
     }
   }
-}
-
-async function rejectionOf (promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the promise to reject')
 }
 
 describe('CircuitBreaker.forceOpen', () => {

@@ -1,11 +1,8 @@
 import { describe, it, expect } from 'vitest'
-import { createExponentialBackoff } from '../utils/backoff.js'
-import { CircuitBreaker } from '../utils/circuitBreaker.js'
-import type { BreakerTransition } from '../utils/circuitBreaker.js'
-import { createManualClock } from '../utils/clock.js'
 import { UpstreamStatusError, isGatewayError } from '../utils/errors.js'
 import { SlowCalls } from '../utils/slowCalls.js'
 import type { SlowCallsOptions } from '../utils/slowCalls.js'
+import { testBreaker } from './helpers/testBreaker.js'
 
 describe('SlowCalls', () => {
   const options: SlowCallsOptions = { thresholdMs: 1000, rate: 0.5, windowMs: 10_000, minimumCalls: 4 }
@@ -105,19 +102,7 @@ describe('SlowCalls', () => {
 
 describe('CircuitBreaker with slow-call tripping', () => {
   function harness (slowCalls?: SlowCallsOptions) {
-    const clock = createManualClock(0)
-    const changes: BreakerTransition[] = []
-    const breaker = new CircuitBreaker({
-      failureThreshold: 3,
-      windowMs: 10_000,
-      backoff: createExponentialBackoff({ baseMs: 1000, maxMs: 30_000 }),
-      maxOpenMs: 60_000,
-      clock: clock.now,
-      random: () => 0.5,
-      isFailure: (error) => !(error instanceof UpstreamStatusError && error.upstreamStatus < 500),
-      onStateChange: (change) => { changes.push(change) },
-      ...(slowCalls && { slowCalls })
-    })
+    const { breaker, clock, changes } = testBreaker(slowCalls && { slowCalls })
     /** A call that takes `ms` on the breaker's clock, then succeeds or fails with `error`. */
     const call = (ms: number, error?: Error) => breaker.execute(() => {
       clock.advance(ms)
