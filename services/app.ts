@@ -4,7 +4,8 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { createExponentialBackoff } from '../utils/backoff.js'
 import { Bulkhead } from '../utils/bulkhead.js'
-import { CircuitBreaker, isBreakerRejection } from '../utils/circuitBreaker.js'
+import type { CircuitBreaker } from '../utils/circuitBreaker.js'
+import { isBreakerRejection } from '../utils/circuitBreaker.js'
 import { isGatewayError } from '../utils/errors.js'
 import { systemClock, systemRandom } from '../utils/clock.js'
 import type { Clock, Random } from '../utils/clock.js'
@@ -14,6 +15,7 @@ import { MemoryEventStore } from '../utils/memoryEventStore.js'
 import { createEventServiceClient } from './eventServiceClient.js'
 import type { EventServiceClient } from './eventServiceClient.js'
 import { createEventWriter } from './eventWriter.js'
+import { createGatewayBreaker } from './gatewayBreaker.js'
 import type { EventWriter } from './eventWriter.js'
 import { createHydrator } from './hydrator.js'
 import type { Hydrator, Sleep } from './hydrator.js'
@@ -30,7 +32,6 @@ import { addEventBodyLimit, addEventRoute } from './routes/addEvent.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, notReadyError } from './routes/health.js'
 import { userRoutes } from './routes/users.js'
-import { isUpstreamFailure, isUpstreamThrottle, upstreamRetryAfterMs } from './upstreamFailure.js'
 import { validatorCompiler } from './validators.js'
 
 /** What the routes share, decorated onto the instance as `app.gateway`. */
@@ -124,25 +125,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     ...(options.timeoutSignal && { timeoutSignal: options.timeoutSignal })
   })
   const store = options.store ?? new MemoryEventStore()
-  const breaker = new CircuitBreaker({
-    failureThreshold: config.breakerFailureThreshold,
-    windowMs: config.breakerWindowMs,
-    backoff: createExponentialBackoff({ baseMs: config.breakerBackoffBaseMs, maxMs: config.breakerBackoffMaxMs }),
-    maxOpenMs: config.breakerBackoffMaxMs,
+  const breaker = createGatewayBreaker(config, {
     clock,
     random,
-    isFailure: isUpstreamFailure,
-    isThrottle: isUpstreamThrottle,
-    retryAfterMsOf: upstreamRetryAfterMs,
-    ...(config.breakerDecayMs !== undefined && { decayMs: config.breakerDecayMs }),
-    ...(config.breakerSlowCallMs !== undefined && config.breakerSlowCallMs > 0 && {
-      slowCalls: {
-        thresholdMs: config.breakerSlowCallMs,
-        rate: (config.breakerSlowCallRatePercent ?? 50) / 100,
-        windowMs: config.breakerSlowCallWindowMs ?? 60_000,
-        minimumCalls: config.breakerSlowCallMinCalls ?? 20
-      }
-    }),
     onStateChange: (change) => {
       metrics.recordTransition(change)
       app.log.warn({ breaker: change }, `breaker ${change.from} -> ${change.to}`)
