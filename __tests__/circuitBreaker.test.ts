@@ -60,6 +60,12 @@ function harness (overrides: Partial<CircuitBreakerOptions> = {}) {
     },
     async trip (): Promise<void> {
       for (let i = 0; i < 3; i++) await this.fail()
+    },
+    /** Checks the breaker still refuses 1 ms before `ms` has passed, with 1 ms left, then lets that 1 ms pass. */
+    async expectOpenFor (ms: number): Promise<void> {
+      clock.advance(ms - 1)
+      await expectBreakerOpen(breaker.execute(() => Promise.resolve('no')), 1)
+      clock.advance(1)
     }
   }
 }
@@ -263,9 +269,7 @@ describe('CircuitBreaker and the upstream Retry-After', () => {
   it('stays open at least as long as the upstream asked, past the backoff', async () => {
     const h = harness()
     await h.fail(new UpstreamStatusError(503, 5000))
-    h.clock.advance(4999)
-    await expectBreakerOpen(h.breaker.execute(() => Promise.resolve('no')), 1)
-    h.clock.advance(1)
+    await h.expectOpenFor(5000)
     await h.succeed()
     expect(h.breaker.state).toBe('closed')
   })
@@ -283,9 +287,7 @@ describe('CircuitBreaker and the upstream Retry-After', () => {
     const h = harness({ maxOpenMs: 60_000 })
     await h.fail(new UpstreamStatusError(503, 3_600_000))
     expect(h.changes.at(-1)?.retryAfterMs).toBe(60_000)
-    h.clock.advance(59_999)
-    await expectBreakerOpen(h.breaker.execute(() => Promise.resolve('no')), 1)
-    h.clock.advance(1)
+    await h.expectOpenFor(60_000)
     await h.succeed()
     expect(h.breaker.state).toBe('closed')
   })
@@ -503,9 +505,7 @@ describe('CircuitBreaker and throttling (isThrottle)', () => {
 
     expect(h.changes).toStrictEqual([{ from: 'closed', to: 'open', reason: 'throttled', retryAfterMs: 5000 }])
     expect(h.breaker.snapshot()).toMatchObject({ state: 'open', consecutiveFailures: 2, attempt: 0 })
-    h.clock.advance(4999)
-    await expectBreakerOpen(h.breaker.execute(() => Promise.resolve('no')), 1)
-    h.clock.advance(1)
+    await h.expectOpenFor(5000)
     await h.succeed()
     expect(h.breaker.snapshot()).toStrictEqual({ state: 'closed', consecutiveFailures: 0, attempt: 0 })
   })

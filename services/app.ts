@@ -104,7 +104,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler
   })
   app.setValidatorCompiler(validatorCompiler)
-  // Only JSON bodies are accepted: any other content type is a 415, not a parsed string.
+  // Only JSON bodies are accepted: every other content type is a 415, not a parsed string.
   app.removeContentTypeParser('text/plain')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJsonBody)
