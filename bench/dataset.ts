@@ -1,4 +1,4 @@
-import type { Event, User } from '../utils/eventStore.js'
+import type { Event, User } from '../services/gateway/store/eventStore.js'
 
 /**
  * Deterministic users and events for every scenario. The measured users' events are scattered

@@ -1,4 +1,4 @@
-import { GatewayError } from '../utils/errors.js'
+import { GatewayError } from '../services/http/errors.js'
 import { systemRandom, type Random } from '../utils/clock.js'
 import { MAX_DELAY_MS, parseScenario, type Scenario } from './scenario.js'
 import type { SeedData } from './seed.js'

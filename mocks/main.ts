@@ -1,5 +1,5 @@
 import { pino } from 'pino'
-import { isGatewayError } from '../utils/errors.js'
+import { isGatewayError } from '../services/http/errors.js'
 import { startMockEventService } from './bridge.js'
 import { readMockConfig } from './mockConfig.js'
 

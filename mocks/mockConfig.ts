@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { GatewayError } from '../utils/errors.js'
+import { GatewayError } from '../services/http/errors.js'
 import { isRetryAfterValue, isScenarioName, MAX_DELAY_MS, scenarioNames, type Scenario, type ScenarioName } from './scenario.js'
 
 /** What `npm run mock` reads from its environment. */

@@ -14,8 +14,8 @@ import { Pool } from 'undici'
 import { buildApp } from '../services/app.js'
 import { startMockEventService } from '../mocks/bridge.js'
 import type { Scenario } from '../mocks/scenario.js'
-import { loadConfig } from '../utils/config.js'
-import type { Outcome } from '../utils/errors.js'
+import { loadConfig } from '../services/config.js'
+import type { Outcome } from '../services/http/errors.js'
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
 import pino from 'pino'
-import { loadConfig } from '../utils/config.js'
-import type { Config } from '../utils/config.js'
+import { loadConfig } from './config.js'
+import type { Config } from './config.js'
 import { startServer } from './server.js'
 
 /** The process entry point: configuration, logger, listen, graceful shutdown on SIGTERM/SIGINT. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { Config } from '../utils/config.js'
+import type { Config } from './config.js'
 import { startMockEventService } from '../mocks/bridge.js'
 import type { MockEventService } from '../mocks/bridge.js'
 import type { AppOptions } from './app.js'

@@ -1,5 +1,5 @@
 import type { Random } from './clock.js'
-import { GatewayError } from './errors.js'
+import { GatewayError } from '../services/http/errors.js'
 
 export interface ExponentialBackoffOptions {
   /** Nominal wait before the first retry (attempt 0), in milliseconds; a positive integer. */

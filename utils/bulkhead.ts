@@ -1,4 +1,4 @@
-import { GatewayError, RetryableError, withoutStack } from './errors.js'
+import { GatewayError, RetryableError, withoutStack } from '../services/http/errors.js'
 
 /** Every slot and every queue place is taken: the call was not started. */
 export class BulkheadFullError extends RetryableError {

@@ -1,5 +1,5 @@
-import type { EventServiceClient } from '../../services/eventServiceClient.js'
-import type { Event, User } from '../../utils/eventStore.js'
+import type { EventServiceClient } from '../../services/gateway/upstream/eventServiceClient.js'
+import type { Event, User } from '../../services/gateway/store/eventStore.js'
 
 export const seedUsers: User[] = [
   { id: '1', userName: 'ada', email: 'ada@example.com' },

@@ -1,7 +1,7 @@
 import { expect } from 'vitest'
-import { problemSchema } from '../../services/schemas.js'
-import { errorDefinitions, problemType } from '../../utils/errors.js'
-import type { ErrorCode } from '../../utils/errors.js'
+import { problemSchema } from '../../services/http/schemas.js'
+import { errorDefinitions, problemType } from '../../services/http/errors.js'
+import type { ErrorCode } from '../../services/http/errors.js'
 
 /** The parts of a response these checks read: an inject() response, or one read off a socket. */
 export interface ResponseLike {

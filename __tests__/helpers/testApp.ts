@@ -4,7 +4,7 @@ import { buildApp } from '../../services/app.js'
 import type { AppConfig, AppOptions } from '../../services/app.js'
 import { createManualClock } from '../../utils/clock.js'
 import type { ManualClock } from '../../utils/clock.js'
-import { MemoryEventStore } from '../../utils/memoryEventStore.js'
+import { MemoryEventStore } from '../../services/gateway/store/memoryEventStore.js'
 import { FakeEventService, seedEvents, seedUsers } from './fakeEventService.js'
 
 export const testConfig: AppConfig = {

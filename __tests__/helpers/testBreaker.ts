@@ -1,9 +1,9 @@
 import { createExponentialBackoff } from '../../utils/backoff.js'
-import { CircuitBreaker } from '../../utils/circuitBreaker.js'
-import type { BreakerTransition, CircuitBreakerOptions } from '../../utils/circuitBreaker.js'
+import { CircuitBreaker } from '../../utils/breaker/circuitBreaker.js'
+import type { BreakerTransition, CircuitBreakerOptions } from '../../utils/breaker/circuitBreaker.js'
 import { createManualClock } from '../../utils/clock.js'
 import type { ManualClock } from '../../utils/clock.js'
-import { UpstreamStatusError } from '../../utils/errors.js'
+import { UpstreamStatusError } from '../../services/http/errors.js'
 
 /**
  * The breaker the suites share: threshold 3 in 10 s, backoff 1 s doubling to 30 s with no jitter

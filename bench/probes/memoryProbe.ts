@@ -1,6 +1,6 @@
-import { parseEvents, parseUsers } from '../../services/upstreamPayload.js'
-import type { Event } from '../../utils/eventStore.js'
-import { MemoryEventStore } from '../../utils/memoryEventStore.js'
+import { parseEvents, parseUsers } from '../../services/gateway/upstream/upstreamPayload.js'
+import type { Event } from '../../services/gateway/store/eventStore.js'
+import { MemoryEventStore } from '../../services/gateway/store/memoryEventStore.js'
 import { createUsers, generateEvents } from '../dataset.js'
 import { integerFlag, readFlags } from '../servers/cliArgs.js'
 

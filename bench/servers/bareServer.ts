@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
-import { encodeOffsetCursor } from '../../utils/cursor.js'
-import type { Event } from '../../utils/eventStore.js'
+import { encodeOffsetCursor } from '../../services/gateway/store/cursor.js'
+import type { Event } from '../../services/gateway/store/eventStore.js'
 import { generateEvents, heavyUserId, lightUserId } from '../dataset.js'
 import { exitWithParent, portOf, sendMessage } from './childProtocol.js'
 import { integerFlag, readFlags } from './cliArgs.js'

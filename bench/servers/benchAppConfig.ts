@@ -1,5 +1,5 @@
-import { loadConfig } from '../../utils/config.js'
-import type { Config, Env } from '../../utils/config.js'
+import { loadConfig } from '../../services/config.js'
+import type { Config, Env } from '../../services/config.js'
 
 /**
  * The production configuration, read the way the process reads it (so new settings and their

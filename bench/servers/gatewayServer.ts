@@ -1,5 +1,5 @@
 import { buildApp } from '../../services/app.js'
-import { MemoryEventStore } from '../../utils/memoryEventStore.js'
+import { MemoryEventStore } from '../../services/gateway/store/memoryEventStore.js'
 import { createEvents, createUsers } from '../dataset.js'
 import { benchAppConfig } from './benchAppConfig.js'
 import { exitWithParent, portOf, sendMessage } from './childProtocol.js'

@@ -1,0 +1,94 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { GatewayError, InvalidFieldError, RetryableError, problemType } from './errors.js'
+import type { ErrorCode, Outcome } from './errors.js'
+import { retryAfterSeconds } from '../../utils/retryAfter.js'
+
+/** An RFC 9457 problem details body. */
+export interface Problem {
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly detail: string
+  readonly code: ErrorCode
+  readonly outcome: Outcome
+  /** The request's id, also in the `x-request-id` header and every log line about it. */
+  readonly requestId: string
+  readonly field?: string
+}
+
+const fastifyCodes: Partial<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'GW_ERR_REQUEST_MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'GW_ERR_REQUEST_MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'GW_ERR_REQUEST_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'GW_ERR_REQUEST_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'GW_ERR_REQUEST_INVALID'
+}
+
+/** Turns anything thrown while handling a request into a GatewayError; unknown errors become GW_ERR_INTERNAL. */
+export function toGatewayError (error: FastifyError | Error): GatewayError {
+  if (error instanceof GatewayError) return error
+  const fastifyError: Error & Partial<FastifyError> = error
+  if (fastifyError.validation !== undefined) return validationError(fastifyError)
+  const code = fastifyError.code === undefined ? undefined : fastifyCodes[fastifyError.code]
+  if (code !== undefined) return new GatewayError(code, error.message)
+  // JSON syntax errors (and prototype-poisoning attempts) from the body parser carry a 400 status.
+  if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new GatewayError(error instanceof SyntaxError ? 'GW_ERR_REQUEST_MALFORMED_JSON' : 'GW_ERR_REQUEST_INVALID', error.message)
+  }
+  return new GatewayError('GW_ERR_INTERNAL', 'The gateway failed to handle the request', { cause: error })
+}
+
+function validationError (error: Error & Partial<FastifyError>): InvalidFieldError {
+  const [first] = error.validation ?? []
+  const context = error.validationContext ?? 'request'
+  if (first === undefined) return new InvalidFieldError(context, 'is invalid')
+  const params = first.params
+  let field = context + first.instancePath
+  let reason = first.message ?? 'is invalid'
+  if (first.keyword === 'required' && typeof params.missingProperty === 'string') {
+    field += `/${params.missingProperty}`
+    reason = 'is required'
+  } else if (first.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+    field += `/${params.additionalProperty}`
+    reason = 'is not allowed'
+  }
+  return new InvalidFieldError(field, reason)
+}
+
+export function toProblem (error: GatewayError, requestId: string): Problem {
+  const problem: Problem = {
+    type: problemType(error.code),
+    title: error.title,
+    status: error.statusCode,
+    // 5xx details may describe internals: the log has them, the client gets the title.
+    detail: error.code === 'GW_ERR_INTERNAL' ? error.title : error.message,
+    code: error.code,
+    outcome: error.outcome,
+    requestId
+  }
+  return error instanceof InvalidFieldError ? { ...problem, field: error.field } : problem
+}
+
+export function sendProblem (reply: FastifyReply, error: GatewayError): FastifyReply {
+  if (error instanceof RetryableError) {
+    void reply.header('retry-after', retryAfterSeconds(error.retryAfterMs))
+  }
+  return reply.code(error.statusCode).type('application/problem+json').send(toProblem(error, reply.request.id))
+}
+
+export function errorHandler (this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const gatewayError = toGatewayError(error)
+  if (gatewayError.code === 'GW_ERR_INTERNAL') {
+    request.log.error({ err: error, code: gatewayError.code }, 'request failed')
+  } else if (gatewayError.code.startsWith('GW_ERR_UPSTREAM_')) {
+    request.log.warn({ err: error, code: gatewayError.code }, 'event service call failed')
+  } else {
+    request.log.info({ code: gatewayError.code, detail: gatewayError.message }, 'request rejected')
+  }
+  return sendProblem(reply, gatewayError)
+}
+
+export function notFoundHandler (request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = request.url.length > 200 ? `${request.url.slice(0, 200)}…` : request.url
+  return sendProblem(reply, new GatewayError('GW_ERR_ROUTE_NOT_FOUND', `No route for ${request.method} ${path}`))
+}

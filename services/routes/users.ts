@@ -1,8 +1,0 @@
-import type { FastifyInstance } from 'fastify'
-import { errorResponses, userSchema } from '../schemas.js'
-
-export function userRoutes (app: FastifyInstance): void {
-  app.get('/getUsers', {
-    schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } }
-  }, () => app.gateway.store.listUsers())
-}
