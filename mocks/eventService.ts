@@ -19,7 +19,7 @@ export interface EventService {
   /** Live counters, updated as requests are handled. */
   readonly stats: Readonly<EventServiceStats>
   readonly scenario: Scenario
-  /** Throws `GW_ERR_CONFIG_INVALID` when given something that is not a scenario. */
+  /** Throws a TypeError when given something that is not a scenario. */
   setScenario: (scenario: Scenario) => void
 }
 

@@ -1,4 +1,3 @@
-import { GatewayError } from '../services/http/errors.js'
 import { systemRandom, type Random } from '../utils/clock.js'
 import { MAX_DELAY_MS, parseScenario, type Scenario } from './scenario.js'
 import type { SeedData } from './seed.js'
@@ -29,8 +28,8 @@ export interface ResolvedEventServiceOptions {
   readonly scenario: Scenario
 }
 
-function invalid (option: string, value: unknown, expected: string): GatewayError {
-  return new GatewayError('GW_ERR_CONFIG_INVALID', `Option ${option} is ${JSON.stringify(value)}; expected ${expected}`)
+function invalid (option: string, value: unknown, expected: string): RangeError {
+  return new RangeError(`Option ${option} is ${JSON.stringify(value)}; expected ${expected}`)
 }
 
 function checkInteger (option: string, value: number, min: number, max: number): number {
@@ -38,14 +37,14 @@ function checkInteger (option: string, value: number, min: number, max: number):
   return value
 }
 
-/** Checks a scenario handed over in code; throws `GW_ERR_CONFIG_INVALID` when it is not one. */
+/** Checks a scenario handed over in code; throws a TypeError when it is not one. */
 export function checkScenario (scenario: unknown): Scenario {
   const parsed = parseScenario(scenario)
-  if (!parsed.ok) throw new GatewayError('GW_ERR_CONFIG_INVALID', `Invalid scenario: ${parsed.message}`)
+  if (!parsed.ok) throw new TypeError(`Invalid scenario: ${parsed.message}`)
   return parsed.scenario
 }
 
-/** Applies defaults and validates once; throws `GW_ERR_CONFIG_INVALID` naming the option. */
+/** Applies defaults and validates once; throws a RangeError naming the option. */
 export function resolveEventServiceOptions (options: EventServiceOptions = {}): ResolvedEventServiceOptions {
   const readFailureRate = options.readFailureRate ?? 0.05
   if (!(readFailureRate >= 0 && readFailureRate <= 1)) throw invalid('readFailureRate', readFailureRate, 'a number from 0 to 1')

@@ -1,5 +1,5 @@
 import { pino } from 'pino'
-import { isGatewayError } from '../services/http/errors.js'
+import { SettingsError } from '../utils/settings/readSettings.js'
 import { startMockEventService } from './bridge.js'
 import { readMockConfig } from './mockConfig.js'
 
@@ -27,7 +27,7 @@ async function main (): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (isGatewayError(error, 'GW_ERR_CONFIG_INVALID')) logger.fatal({ code: error.code }, error.message)
+  if (error instanceof SettingsError) logger.fatal({ problems: error.problems }, error.message)
   else logger.fatal({ err: error }, 'mock event service failed to start')
   process.exitCode = 1
 })

@@ -78,9 +78,9 @@ const config = loadConfig({
   RATE_LIMIT_MAX: '0',
   RATE_LIMIT_WRITE_MAX: '0'
 })
-const app = await buildApp({ config: { ...config, eventServiceUrl: mock.url }, processMetrics: false })
+const app = await buildApp({ config: { ...config, gateway: { ...config.gateway, eventServiceUrl: mock.url } }, processMetrics: false })
 const gatewayUrl = await app.listen({ host: '127.0.0.1', port: 0 })
-await app.gateway.hydrator.hydrated
+await app.hydrator.hydrated
 const seedCount = mock.service.state.events.length
 const pool = new Pool(gatewayUrl, { connections: clients })
 
@@ -231,8 +231,9 @@ const violations = {
 }
 
 const health = await call('GET', '/health')
-const { bulkhead, idempotency } = app.gateway
-const counts = await app.gateway.store.counts()
+const bulkhead = app.writeBulkhead
+const idempotencyKeys = await app.idempotencyKeys.count()
+const counts = await app.eventStore.counts()
 // Measured with everything still up: the gateway's store and keys, and the mock's events, are the expected growth.
 const heapAfter = heapUsed()
 await pool.close()
@@ -247,6 +248,6 @@ write(`failed, by the outcome of the last attempt: ${Object.entries(failedByOutc
 write(`  of which stored by event.com anyway (outcome unknown, landed): ${landedUnknown}`)
 write(`answers to writes: ${[...answers].sort(([, a], [, b]) => b - a).map(([label, n]) => `${label} ${n}`).join(', ')}`)
 for (const [what, n] of Object.entries(violations)) write(`${n === 0 ? 'ok  ' : 'FAIL'} ${what}: ${n}`)
-write(`gateway at the end: /health ${String(health?.status)}, store ${counts.users} users / ${counts.events} events, event.com ${upstream.length} events, idempotency keys ${idempotency.size}, bulkhead ${bulkhead.active} active / ${bulkhead.queued} queued`)
+write(`gateway at the end: /health ${String(health?.status)}, store ${counts.users} users / ${counts.events} events, event.com ${upstream.length} events, idempotency keys ${idempotencyKeys}, bulkhead ${bulkhead.active} active / ${bulkhead.queued} queued`)
 write(`heap used: before the load ${mb(heapBefore)}, after it ${mb(heapAfter)}, gateway and mock still up${globalThis.gc === undefined ? ' (no gc: run with --expose-gc for settled numbers)' : ' (after gc)'}`)
 process.exitCode = Object.values(violations).some((n) => n !== 0) || health?.status !== 200 ? 1 : 0

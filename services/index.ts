@@ -12,7 +12,7 @@ try {
   process.exit(1)
 }
 
-const logger = pino({ level: config.logLevel })
+const logger = pino({ level: config.http.logLevel })
 const server = await startServer(config, logger)
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

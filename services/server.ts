@@ -23,15 +23,16 @@ export interface RunningServer {
  * the app, and listening. Signals stay with the entry point.
  */
 export async function startServer (config: Config, logger: Logger, overrides: Partial<AppOptions> = {}): Promise<RunningServer> {
-  const mock = config.eventServiceUrl === undefined
+  const { http, gateway } = config
+  const mock = gateway.eventServiceUrl === undefined
     ? await startMockEventService({ logger: logger.child({ component: 'mock-event-service' }) })
     : undefined
-  const eventServiceUrl = config.eventServiceUrl ?? mock?.url ?? ''
+  const eventServiceUrl = gateway.eventServiceUrl ?? mock?.url ?? ''
   if (mock !== undefined) {
     logger.warn({ eventServiceUrl }, 'EVENT_SERVICE_URL is unset: serving against the built-in mock of event.com')
   }
 
-  const app = await buildApp({ ...overrides, config: { ...config, eventServiceUrl }, logger })
+  const app = await buildApp({ ...overrides, config: { ...config, gateway: { ...gateway, eventServiceUrl } }, logger })
   let shuttingDown = false
   // Responses finished during shutdown close their keep-alive connection, so close() need not wait for idle timeouts.
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -40,7 +41,7 @@ export async function startServer (config: Config, logger: Logger, overrides: Pa
   })
   let url: string
   try {
-    url = await app.listen({ port: config.port, host: config.host })
+    url = await app.listen({ port: http.port, host: http.host })
   } catch (error) {
     await app.close()
     await mock?.close()
@@ -53,12 +54,12 @@ export async function startServer (config: Config, logger: Logger, overrides: Pa
     closing ??= (async () => {
       let timer: NodeJS.Timeout | undefined
       const bounded = new Promise<false>((resolve) => {
-        timer = setTimeout(() => { resolve(false) }, config.shutdownTimeoutMs)
+        timer = setTimeout(() => { resolve(false) }, http.shutdownTimeoutMs)
       })
       const finished = await Promise.race([app.close().then(() => true as const), bounded])
       clearTimeout(timer)
       if (!finished) {
-        logger.error({ shutdownTimeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; closing anyway')
+        logger.error({ shutdownTimeoutMs: http.shutdownTimeoutMs }, 'in-flight requests did not finish in time; closing anyway')
         app.server.closeAllConnections()
       }
       await mock?.close()

@@ -1,5 +1,4 @@
 import type { Random } from './clock.js'
-import { GatewayError } from '../services/http/errors.js'
 
 export interface ExponentialBackoffOptions {
   /** Nominal wait before the first retry (attempt 0), in milliseconds; a positive integer. */
@@ -26,13 +25,13 @@ export interface ExponentialBackoff {
 export function createExponentialBackoff (options: ExponentialBackoffOptions): ExponentialBackoff {
   const { baseMs, maxMs, jitterRatio = 0.2 } = options
   if (!Number.isSafeInteger(baseMs) || baseMs <= 0) {
-    throw new GatewayError('GW_ERR_CONFIG_INVALID', `backoff.baseMs must be a positive integer (ms), got ${String(baseMs)}`)
+    throw new RangeError(`backoff.baseMs must be a positive integer (ms), got ${String(baseMs)}`)
   }
   if (!Number.isSafeInteger(maxMs) || maxMs < baseMs) {
-    throw new GatewayError('GW_ERR_CONFIG_INVALID', `backoff.maxMs must be an integer (ms) >= baseMs (${baseMs}), got ${String(maxMs)}`)
+    throw new RangeError(`backoff.maxMs must be an integer (ms) >= baseMs (${baseMs}), got ${String(maxMs)}`)
   }
   if (!Number.isFinite(jitterRatio) || jitterRatio < 0 || jitterRatio > 1) {
-    throw new GatewayError('GW_ERR_CONFIG_INVALID', `backoff.jitterRatio must be a number in [0, 1], got ${String(jitterRatio)}`)
+    throw new RangeError(`backoff.jitterRatio must be a number in [0, 1], got ${String(jitterRatio)}`)
   }
 
   function nominal (attempt: number): number {

@@ -1,10 +1,14 @@
-import { GatewayError, RetryableError, withoutStack } from '../services/http/errors.js'
+import { withoutStack } from './withoutStack.js'
 
 /** Every slot and every queue place is taken: the call was not started. */
-export class BulkheadFullError extends RetryableError {
+export class BulkheadFullError extends Error {
+  /** Milliseconds after which a retry may find room. */
+  readonly retryAfterMs: number
+
   constructor (retryAfterMs: number) {
-    super('GW_ERR_BULKHEAD_FULL', 'Too many writes are already waiting for the event service', retryAfterMs)
+    super('Every slot and every queue place of the bulkhead is taken')
     this.name = 'BulkheadFullError'
+    this.retryAfterMs = retryAfterMs
   }
 }
 
@@ -34,13 +38,13 @@ export class Bulkhead {
   constructor (options: BulkheadOptions) {
     const { maxConcurrent, maxQueue, retryAfterMs = 1000 } = options
     if (!Number.isSafeInteger(maxConcurrent) || maxConcurrent < 1) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `bulkhead.maxConcurrent must be a positive integer, got ${String(maxConcurrent)}`)
+      throw new RangeError(`bulkhead.maxConcurrent must be a positive integer, got ${String(maxConcurrent)}`)
     }
     if (!Number.isSafeInteger(maxQueue) || maxQueue < 0) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `bulkhead.maxQueue must be a non-negative integer, got ${String(maxQueue)}`)
+      throw new RangeError(`bulkhead.maxQueue must be a non-negative integer, got ${String(maxQueue)}`)
     }
     if (!Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `bulkhead.retryAfterMs must be a non-negative number (ms), got ${String(retryAfterMs)}`)
+      throw new RangeError(`bulkhead.retryAfterMs must be a non-negative number (ms), got ${String(retryAfterMs)}`)
     }
     this.maxConcurrent = maxConcurrent
     this.maxQueue = maxQueue

@@ -1,5 +1,4 @@
 import type { Clock } from './clock.js'
-import { GatewayError } from '../services/http/errors.js'
 
 export interface ExpiringLruOptions {
   /** Most entries held at once, pinned ones included; a positive integer. */
@@ -42,10 +41,10 @@ export class ExpiringLru<V> {
   constructor (options: ExpiringLruOptions) {
     const { maxEntries, ttlMs, clock } = options
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `expiringLru.maxEntries must be a positive integer, got ${String(maxEntries)}`)
+      throw new RangeError(`expiringLru.maxEntries must be a positive integer, got ${String(maxEntries)}`)
     }
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `expiringLru.ttlMs must be a positive number (ms), got ${String(ttlMs)}`)
+      throw new RangeError(`expiringLru.ttlMs must be a positive number (ms), got ${String(ttlMs)}`)
     }
     this.maxEntries = maxEntries
     this.ttlMs = ttlMs

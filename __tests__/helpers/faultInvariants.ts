@@ -1,16 +1,18 @@
 import { expect, onTestFinished } from 'vitest'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../services/app.js'
-import type { AppConfig } from '../../services/app.js'
+import { MemoryIdempotencyKeys } from '../../services/gateway/idempotency/memoryIdempotencyKeys.js'
 import type { Sleep } from '../../services/gateway/store/hydrator.js'
 import { startMockEventService } from '../../mocks/bridge.js'
 import type { MockEventService, MockEventServiceOptions } from '../../mocks/bridge.js'
 import { createManualClock } from '../../utils/clock.js'
-import { errorDefinitions } from '../../services/http/errors.js'
+import { errorDefinitions, writeOutcome } from '../../services/http/errors.js'
 import type { ErrorCode, Outcome } from '../../services/http/errors.js'
 import { buildMockedApp, createManualTimeouts } from './mockedApp.js'
 import type { MockedApp } from './mockedApp.js'
-import { addEvent, testConfig } from './testApp.js'
+import { addEvent } from './testApp.js'
+import { testConfig, withConfig } from './testConfig.js'
+import type { ConfigOverrides } from './testConfig.js'
 
 /** What one POST /addEvent got back. */
 export interface Attempt {
@@ -77,6 +79,13 @@ function toAttempt (response: LightMyRequestResponse): Attempt {
  * test decides what happens between rounds (move the clock, change the scenario, fire timeouts)
  * instead of anything waiting on real time.
  */
+/** The app's Idempotency-Keys, which these checks read as they change: the in-process registry. */
+function memoryKeysOf (app: FastifyInstance): MemoryIdempotencyKeys {
+  const keys = app.idempotencyKeys
+  if (!(keys instanceof MemoryIdempotencyKeys)) throw new TypeError('the fault checks read the in-process Idempotency-Keys')
+  return keys
+}
+
 export class WriteLoad {
   readonly writes: Write[] = []
   /** Most writes seen in the bulkhead (running + queued) and most Idempotency-Keys remembered, sampled while waiting. */
@@ -110,9 +119,9 @@ export class WriteLoad {
   }
 
   sample (): void {
-    const { bulkhead, idempotency } = this.#app.gateway
+    const bulkhead = this.#app.writeBulkhead
     this.peak.bulkhead = Math.max(this.peak.bulkhead, bulkhead.active + bulkhead.queued)
-    this.peak.keys = Math.max(this.peak.keys, idempotency.size)
+    this.peak.keys = Math.max(this.peak.keys, memoryKeysOf(this.#app).size)
   }
 
   async #writer (index: number, options: LoadOptions): Promise<void> {
@@ -200,7 +209,7 @@ export async function drive (load: WriteLoad, step: (round: number) => void | Pr
  * Only meaningful while event.com hangs: a healthy call looks the same until it is answered.
  */
 export function stuckUpstream (load: WriteLoad, { app, mock }: Pick<MockedApp, 'app' | 'mock'>): () => boolean {
-  const { bulkhead } = app.gateway
+  const bulkhead = app.writeBulkhead
   return () => load.sending > 0 && load.sending === bulkhead.active + bulkhead.queued && mock.inFlight >= bulkhead.active
 }
 
@@ -254,7 +263,8 @@ export async function checkInvariants (context: {
   readonly limits: InvariantLimits
 }): Promise<FaultSummary> {
   const { app, mock, load, seedIds, limits } = context
-  const { bulkhead, idempotency } = app.gateway
+  const bulkhead = app.writeBulkhead
+  const idempotency = memoryKeysOf(app)
 
   const health = await app.inject('/health')
   expect(health.statusCode).toBe(200)
@@ -338,7 +348,7 @@ function checkAttempt (write: Write, attempt: Attempt): void {
   expect(attempt.status === 409 || attempt.status === 429 || attempt.status >= 502, `${write.name}: ${code}`).toBe(true)
   expect({ status: attempt.status, outcome: attempt.outcome }, `${write.name}: ${code}`).toEqual({
     status: errorDefinitions[code].status,
-    outcome: errorDefinitions[code].outcome
+    outcome: writeOutcome(code)
   })
   if (attempt.status === 503 || attempt.status === 429 || attempt.status === 409) {
     expect(Number(attempt.retryAfter), `${write.name}: ${code} Retry-After`).toBeGreaterThanOrEqual(1)
@@ -378,7 +388,7 @@ export interface FaultApp extends MockedApp {
 
 export interface FaultAppOptions {
   readonly mock?: MockEventServiceOptions
-  readonly config?: Partial<AppConfig>
+  readonly config?: ConfigOverrides
 }
 
 // getEventById answers at once: a keyed retry after an unknown outcome looks its event up first.
@@ -386,7 +396,7 @@ const faultMockDefaults: MockEventServiceOptions = { getEventByIdDelayMs: 0 }
 
 function withCheck (mocked: MockedApp, options: FaultAppOptions): FaultApp {
   const seedIds = upstreamIds(mocked.mock)
-  const limits = { maxKeys: options.config?.idempotencyMaxKeys ?? testConfig.idempotencyMaxKeys }
+  const limits = { maxKeys: options.config?.gateway?.idempotencyMaxKeys ?? testConfig.gateway.idempotencyMaxKeys }
   return { ...mocked, check: (load) => checkInvariants({ app: mocked.app, mock: mocked.mock, load, seedIds, limits }) }
 }
 
@@ -442,7 +452,7 @@ export async function buildColdFaultApp (options: FaultAppOptions = {}): Promise
     processMetrics: false,
     timeoutSignal: timeouts.create,
     sleep: gate.sleep,
-    config: { ...testConfig, eventServiceUrl: mock.url, ...options.config }
+    config: withConfig(testConfig, { ...options.config, gateway: { eventServiceUrl: mock.url, ...options.config?.gateway } })
   })
   onTestFinished(() => app.close())
   await app.ready()

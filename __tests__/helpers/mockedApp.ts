@@ -1,12 +1,13 @@
 import { onTestFinished } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../services/app.js'
-import type { AppConfig, AppOptions } from '../../services/app.js'
+import type { AppOptions } from '../../services/app.js'
 import { startMockEventService } from '../../mocks/bridge.js'
 import type { MockEventService, MockEventServiceOptions } from '../../mocks/bridge.js'
 import { createManualClock } from '../../utils/clock.js'
 import type { ManualClock } from '../../utils/clock.js'
-import { testConfig } from './testApp.js'
+import { testConfig, withConfig } from './testConfig.js'
+import type { ConfigOverrides } from './testConfig.js'
 
 /** Timeouts that fire when the test says so, instead of after real time has passed. */
 export interface ManualTimeouts {
@@ -46,7 +47,7 @@ export interface MockedApp {
  */
 export async function buildMockedApp (options: {
   mock?: MockEventServiceOptions
-  config?: Partial<AppConfig>
+  config?: ConfigOverrides
   app?: Partial<Omit<AppOptions, 'config'>>
 } = {}): Promise<MockedApp> {
   const mock = await startMockEventService({ scenario: { name: 'healthy' }, readFailureRate: 0, addEventFailureDelayMs: 0, ...options.mock })
@@ -59,10 +60,10 @@ export async function buildMockedApp (options: {
     processMetrics: false,
     timeoutSignal: timeouts.create,
     ...options.app,
-    config: { ...testConfig, eventServiceUrl: mock.url, ...options.config }
+    config: withConfig(testConfig, { ...options.config, gateway: { eventServiceUrl: mock.url, ...options.config?.gateway } })
   })
   onTestFinished(() => app.close())
   await app.ready()
-  await app.gateway.hydrator.hydrated
+  await app.hydrator.hydrated
   return { app, mock, clock, timeouts }
 }

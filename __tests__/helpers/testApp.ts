@@ -1,27 +1,15 @@
 import { onTestFinished } from 'vitest'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../services/app.js'
-import type { AppConfig, AppOptions } from '../../services/app.js'
+import type { AppOptions } from '../../services/app.js'
+import { MemoryEventStore } from '../../services/gateway/store/memoryEventStore.js'
 import { createManualClock } from '../../utils/clock.js'
 import type { ManualClock } from '../../utils/clock.js'
-import { MemoryEventStore } from '../../services/gateway/store/memoryEventStore.js'
 import { FakeEventService, seedEvents, seedUsers } from './fakeEventService.js'
+import { testConfig, withConfig } from './testConfig.js'
+import type { ConfigOverrides } from './testConfig.js'
 
-export const testConfig: AppConfig = {
-  upstreamTimeoutMs: 3000,
-  breakerFailureThreshold: 3,
-  breakerWindowMs: 30_000,
-  breakerBackoffBaseMs: 1000,
-  breakerBackoffMaxMs: 60_000,
-  rateLimitMax: 0,
-  rateLimitWriteMax: 0,
-  rateLimitWindowMs: 60_000,
-  rateLimitAllowList: [],
-  upstreamMaxInflight: 128,
-  upstreamMaxQueue: 128,
-  idempotencyTtlMs: 86_400_000,
-  idempotencyMaxKeys: 10_000
-}
+export { testConfig }
 
 export interface TestApp {
   readonly app: FastifyInstance
@@ -34,7 +22,7 @@ export interface TestApp {
  * A fresh gateway per test, closed when the test ends: seeded store, fake event.com,
  * manual clock, and random = 0.5 so that backoff delays carry no jitter.
  */
-export async function buildTestApp (options: Partial<Omit<AppOptions, 'config' | 'eventService'>> & { config?: Partial<AppConfig>, eventService?: FakeEventService } = {}): Promise<TestApp> {
+export async function buildTestApp (options: Partial<Omit<AppOptions, 'config' | 'eventService'>> & { config?: ConfigOverrides, eventService?: FakeEventService } = {}): Promise<TestApp> {
   const clock = createManualClock(1_700_000_000_000)
   const eventService = options.eventService ?? new FakeEventService()
   const store = new MemoryEventStore()
@@ -47,7 +35,7 @@ export async function buildTestApp (options: Partial<Omit<AppOptions, 'config' |
     hydrate: false,
     ...options,
     eventService,
-    config: { ...testConfig, ...options.config }
+    config: withConfig(testConfig, options.config)
   })
   onTestFinished(() => app.close())
   return { app, clock, eventService, store }

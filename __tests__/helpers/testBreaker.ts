@@ -3,7 +3,7 @@ import { CircuitBreaker } from '../../utils/breaker/circuitBreaker.js'
 import type { BreakerTransition, CircuitBreakerOptions } from '../../utils/breaker/circuitBreaker.js'
 import { createManualClock } from '../../utils/clock.js'
 import type { ManualClock } from '../../utils/clock.js'
-import { UpstreamStatusError } from '../../services/http/errors.js'
+import { UpstreamStatusError } from '../../services/gateway/upstream/upstreamErrors.js'
 
 /**
  * The breaker the suites share: threshold 3 in 10 s, backoff 1 s doubling to 30 s with no jitter

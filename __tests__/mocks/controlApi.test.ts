@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { readMockConfig } from '../../mocks/mockConfig.js'
-import { isGatewayError } from '../../services/http/errors.js'
+import { SettingsError } from '../../utils/settings/readSettings.js'
 import { addEvent, call, closeMocks, startMock } from '../helpers/mockEventServiceRequests.js'
 
 afterEach(closeMocks)
@@ -87,13 +87,13 @@ describe('mock event.com: npm run mock configuration', () => {
     ['MOCK_RETRY_AFTER', '5', { MOCK_SCENARIO: 'healthy', MOCK_RETRY_AFTER: '5' }]
   ])('fails fast on %s=%s, naming the variable and the value', (variable, value, env) => {
     const error = thrownBy(() => readMockConfig(env))
-    expect(isGatewayError(error, 'GW_ERR_CONFIG_INVALID')).toBe(true)
-    expect((error as Error).message).toContain(`${variable} is "${value}"; expected`)
+    expect(error).toBeInstanceOf(SettingsError)
+    expect((error as Error).message).toContain(`${variable}=${JSON.stringify(value)} is invalid: expected`)
   })
 
   it('fails fast when a scenario needs a value that is unset', () => {
     const error = thrownBy(() => readMockConfig({ MOCK_SCENARIO: 'throttled' }))
-    expect(isGatewayError(error, 'GW_ERR_CONFIG_INVALID')).toBe(true)
-    expect((error as Error).message).toContain('MOCK_RETRY_AFTER unset; expected')
+    expect(error).toBeInstanceOf(SettingsError)
+    expect((error as Error).message).toContain('MOCK_RETRY_AFTER is unset: scenario "throttled" needs')
   })
 })

@@ -169,11 +169,11 @@ describe('mock event.com: instances', () => {
     expect(createSeedData().users[0]).not.toBe(createSeedData().users[0])
   })
 
-  it('rejects invalid options and scenarios with GW_ERR_CONFIG_INVALID', () => {
-    expect(() => createEventService({ readFailureRate: 1.5 })).toThrow(expect.objectContaining({ code: 'GW_ERR_CONFIG_INVALID' }))
-    expect(() => createEventService({ getEventByIdDelayMs: -1 })).toThrow(expect.objectContaining({ code: 'GW_ERR_CONFIG_INVALID' }))
+  it('rejects invalid options with a RangeError and invalid scenarios with a TypeError', () => {
+    expect(() => createEventService({ readFailureRate: 1.5 })).toThrow(RangeError)
+    expect(() => createEventService({ getEventByIdDelayMs: -1 })).toThrow(RangeError)
     const service = createEventService()
-    expect(() => { service.setScenario({ name: 'slow', delayMs: -5 }) }).toThrow(expect.objectContaining({ code: 'GW_ERR_CONFIG_INVALID' }))
+    expect(() => { service.setScenario({ name: 'slow', delayMs: -5 }) }).toThrow(TypeError)
     expect(service.scenario).toEqual({ name: 'original' })
   })
 })

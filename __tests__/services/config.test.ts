@@ -1,6 +1,18 @@
 import { describe, it, expect } from 'vitest'
 import { loadConfig } from '../../services/config.js'
 import type { Config, Env } from '../../services/config.js'
+
+type FlatConfig = Config['http'] & Config['gateway']
+
+/** Every section's settings side by side: the names are unique across areas. */
+function flat (config: Config): FlatConfig {
+  return { ...config.http, ...config.gateway }
+}
+
+/** loadConfig, flattened. */
+function load (env: Env): FlatConfig {
+  return flat(loadConfig(env))
+}
 import { GatewayError, isGatewayError } from '../../services/http/errors.js'
 
 /** The GW_ERR_CONFIG_INVALID error loadConfig throws for env; fails the test if it throws anything else or nothing. */
@@ -17,7 +29,7 @@ function configError (env: Env): GatewayError {
   return thrown
 }
 
-const defaults: Config = {
+const defaults: FlatConfig = {
   port: 3000,
   host: '127.0.0.1',
   eventServiceUrl: undefined,
@@ -45,7 +57,7 @@ const defaults: Config = {
   shutdownTimeoutMs: 10_000
 }
 
-type IntegerKey = { [K in keyof Config]: Config[K] extends number ? K : never }[keyof Config]
+type IntegerKey = { [K in keyof FlatConfig]: FlatConfig[K] extends number ? K : never }[keyof FlatConfig]
 
 const integerVariables: readonly { name: string, key: IntegerKey, min: number, max: number }[] = [
   { name: 'PORT', key: 'port', min: 0, max: 65_535 },
@@ -75,17 +87,17 @@ const roomyBackoff = { BREAKER_BACKOFF_BASE_MS: '1', BREAKER_BACKOFF_MAX_MS: '86
 
 describe('loadConfig', () => {
   it('uses the defaults when nothing is set', () => {
-    expect(loadConfig({})).toStrictEqual(defaults)
+    expect(load({})).toStrictEqual(defaults)
   })
 
   it('ignores variables it does not read', () => {
-    expect(loadConfig({ PATH: '/bin', NODE_ENV: 'production', port: '1' })).toStrictEqual(defaults)
+    expect(load({ PATH: '/bin', NODE_ENV: 'production', port: '1' })).toStrictEqual(defaults)
   })
 
   it('treats every empty variable as unset', () => {
     const names = ['PORT', 'HOST', 'EVENT_SERVICE_URL', 'LOG_LEVEL', 'UPSTREAM_TIMEOUT_MS', 'BREAKER_FAILURE_THRESHOLD',
       'BREAKER_WINDOW_MS', 'BREAKER_BACKOFF_BASE_MS', 'BREAKER_BACKOFF_MAX_MS', 'RATE_LIMIT_MAX', 'SHUTDOWN_TIMEOUT_MS']
-    expect(loadConfig(Object.fromEntries(names.map((name) => [name, ''])))).toStrictEqual(defaults)
+    expect(load(Object.fromEntries(names.map((name) => [name, ''])))).toStrictEqual(defaults)
   })
 
   it('reads every variable', () => {
@@ -116,7 +128,7 @@ describe('loadConfig', () => {
       ADMIN_TOKEN: 'an-admin-token-of-some-length',
       SHUTDOWN_TIMEOUT_MS: '1000'
     }
-    expect(loadConfig(env)).toStrictEqual({
+    expect(load(env)).toStrictEqual({
       port: 8080,
       host: '0.0.0.0',
       eventServiceUrl: 'http://events.internal:4000',
@@ -157,11 +169,21 @@ describe('loadConfig', () => {
     expect(message).not.toContain('short-secret')
   })
 
-  it('returns a frozen object', () => {
+  it('returns frozen sections', () => {
     const config = loadConfig({ PORT: '8080' })
     expect(Object.isFrozen(config)).toBe(true)
-    expect(() => { (config as { port: number }).port = 1 }).toThrow(TypeError)
-    expect(config.port).toBe(8080)
+    expect(Object.isFrozen(config.http)).toBe(true)
+    expect(Object.isFrozen(config.gateway)).toBe(true)
+    expect(() => { (config.http as { port: number }).port = 1 }).toThrow(TypeError)
+    expect(config.http.port).toBe(8080)
+  })
+
+  it('puts each setting in the section of its area', () => {
+    const config = loadConfig({ PORT: '8080', UPSTREAM_TIMEOUT_MS: '2500' })
+    expect(config.http.port).toBe(8080)
+    expect(config.gateway.upstreamTimeoutMs).toBe(2500)
+    expect(Object.keys(config.http)).not.toContain('upstreamTimeoutMs')
+    expect(Object.keys(config.gateway)).not.toContain('port')
   })
 
   it('throws a GatewayError with status 500 for a bad value', () => {
@@ -173,7 +195,7 @@ describe('loadConfig', () => {
 
   describe.each(integerVariables)('$name', ({ name, key, min, max }) => {
     it.each([min, max, Math.floor((min + max) / 2), min + 1])('accepts %i', (value) => {
-      expect(loadConfig({ ...roomyBackoff, [name]: String(value) })[key]).toBe(value)
+      expect(load({ ...roomyBackoff, [name]: String(value) })[key]).toBe(value)
     })
 
     const badValues = [
@@ -188,12 +210,12 @@ describe('loadConfig', () => {
   })
 
   it('allows RATE_LIMIT_MAX=0, which turns rate limiting off', () => {
-    expect(loadConfig({ RATE_LIMIT_MAX: '0' }).rateLimitMax).toBe(0)
+    expect(load({ RATE_LIMIT_MAX: '0' }).rateLimitMax).toBe(0)
   })
 
   describe('the backoff pair', () => {
     it('accepts BREAKER_BACKOFF_MAX_MS equal to BREAKER_BACKOFF_BASE_MS', () => {
-      const config = loadConfig({ BREAKER_BACKOFF_BASE_MS: '5000', BREAKER_BACKOFF_MAX_MS: '5000' })
+      const config = load({ BREAKER_BACKOFF_BASE_MS: '5000', BREAKER_BACKOFF_MAX_MS: '5000' })
       expect([config.breakerBackoffBaseMs, config.breakerBackoffMaxMs]).toEqual([5000, 5000])
     })
 
@@ -219,7 +241,7 @@ describe('loadConfig', () => {
 
   describe('LOG_LEVEL', () => {
     it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)('accepts %s', (level) => {
-      expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level)
+      expect(load({ LOG_LEVEL: level }).logLevel).toBe(level)
     })
 
     it.each(['INFO', 'verbose', 'warning', ' info', 'info,debug'])('rejects %j', (value) => {
@@ -231,7 +253,7 @@ describe('loadConfig', () => {
 
   describe('HOST', () => {
     it.each(['0.0.0.0', '::', '::1', 'localhost', 'gateway.internal'])('accepts %j as given', (host) => {
-      expect(loadConfig({ HOST: host }).host).toBe(host)
+      expect(load({ HOST: host }).host).toBe(host)
     })
 
     it.each([['a space inside', 'bad host'], ['a lone space', ' '], ['a tab', '\t'], ['a newline', 'localhost\n']])('rejects %s', (_label, host) => {
@@ -243,8 +265,8 @@ describe('loadConfig', () => {
 
   describe('EVENT_SERVICE_URL', () => {
     it('is undefined when unset, which means "run the built-in mock"', () => {
-      expect(loadConfig({}).eventServiceUrl).toBeUndefined()
-      expect(loadConfig({ EVENT_SERVICE_URL: '' }).eventServiceUrl).toBeUndefined()
+      expect(load({}).eventServiceUrl).toBeUndefined()
+      expect(load({ EVENT_SERVICE_URL: '' }).eventServiceUrl).toBeUndefined()
     })
 
     it.each([
@@ -256,7 +278,7 @@ describe('loadConfig', () => {
       ['http://localhost:4000///', 'http://localhost:4000'],
       ['http://[::1]:4000/v1//', 'http://[::1]:4000/v1']
     ])('accepts %j as %j', (raw, expected) => {
-      expect(loadConfig({ EVENT_SERVICE_URL: raw }).eventServiceUrl).toBe(expected)
+      expect(load({ EVENT_SERVICE_URL: raw }).eventServiceUrl).toBe(expected)
     })
 
     it.each([

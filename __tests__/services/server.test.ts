@@ -26,7 +26,7 @@ describe('startServer', () => {
     const server = await startServer(loadConfig({ PORT: '0' }), silent, { clock: clock.now, random: () => 0.5 })
     onTestFinished(async () => { await server.close() })
     expect(server.eventServiceUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-    await server.app.gateway.hydrator.hydrated
+    await server.app.hydrator.hydrated
 
     const counts = new Map<number, number>()
     for (let i = 0; i < 100; i++) {
@@ -45,7 +45,7 @@ describe('startServer', () => {
   it('lets in-flight requests finish on close, then stops accepting', async () => {
     const config = loadConfig({ PORT: '0' })
     const server = await startServer(config, silent)
-    await server.app.gateway.hydrator.hydrated
+    await server.app.hydrator.hydrated
     const mockControl = `${server.eventServiceUrl}/__mock/scenario`
     const switched = await request(mockControl, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'slow', delayMs: 200 }) })
     expect(switched.statusCode).toBe(204)

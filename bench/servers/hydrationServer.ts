@@ -26,7 +26,7 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 sendMessage({ port: portOf(app.server.address()) })
 
 const outcome = await Promise.race([
-  app.gateway.hydrator.hydrated.then(() => 'hydrated' as const),
+  app.hydrator.hydrated.then(() => 'hydrated' as const),
   sleep(deadlineMs, 'deadline' as const, { ref: false })
 ])
 const hydrateMs = performance.now() - start
@@ -34,12 +34,12 @@ const hydrateMs = performance.now() - start
 // records on its next tick; reading it in this continuation would miss exactly the worst stall.
 await sleep(5 * delayResolutionMs)
 delay.disable()
-const counts = await app.gateway.store.counts()
+const counts = await app.eventStore.counts()
 sendMessage({
   outcome,
   hydrateMs,
   delayMaxMs: delay.max / 1e6,
   delayP99Ms: delay.percentile(99) / 1e6,
-  failures: app.gateway.hydrator.failures,
+  failures: app.hydrator.failures,
   events: counts.events
 })

@@ -1,7 +1,14 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { GatewayError, InvalidFieldError, RetryableError, problemType } from './errors.js'
-import type { ErrorCode, Outcome } from './errors.js'
 import { retryAfterSeconds } from '../../utils/retryAfter.js'
+import { GatewayError, InvalidFieldError, RetryableError, problemType, writeOutcome } from './errors.js'
+import type { ErrorCode, Outcome } from './errors.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route forwards writes: every problem it sends says whether the write reached its destination (`outcome`). */
+    reportsOutcome?: boolean
+  }
+}
 
 /** An RFC 9457 problem details body. */
 export interface Problem {
@@ -10,7 +17,8 @@ export interface Problem {
   readonly status: number
   readonly detail: string
   readonly code: ErrorCode
-  readonly outcome: Outcome
+  /** Only from routes that forward writes, and for the codes of the upstream path. */
+  readonly outcome?: Outcome
   /** The request's id, also in the `x-request-id` header and every log line about it. */
   readonly requestId: string
   readonly field?: string
@@ -55,7 +63,9 @@ function validationError (error: Error & Partial<FastifyError>): InvalidFieldErr
   return new InvalidFieldError(field, reason)
 }
 
-export function toProblem (error: GatewayError, requestId: string): Problem {
+/** The problem body for `error`; `reportsOutcome` when it answers a route that forwards writes. */
+export function toProblem (error: GatewayError, requestId: string, reportsOutcome = false): Problem {
+  const outcome = reportsOutcome ? writeOutcome(error.code) : error.outcome
   const problem: Problem = {
     type: problemType(error.code),
     title: error.title,
@@ -63,7 +73,7 @@ export function toProblem (error: GatewayError, requestId: string): Problem {
     // 5xx details may describe internals: the log has them, the client gets the title.
     detail: error.code === 'GW_ERR_INTERNAL' ? error.title : error.message,
     code: error.code,
-    outcome: error.outcome,
+    ...(outcome !== undefined && { outcome }),
     requestId
   }
   return error instanceof InvalidFieldError ? { ...problem, field: error.field } : problem
@@ -73,7 +83,8 @@ export function sendProblem (reply: FastifyReply, error: GatewayError): FastifyR
   if (error instanceof RetryableError) {
     void reply.header('retry-after', retryAfterSeconds(error.retryAfterMs))
   }
-  return reply.code(error.statusCode).type('application/problem+json').send(toProblem(error, reply.request.id))
+  const reportsOutcome = reply.request.routeOptions.config.reportsOutcome === true
+  return reply.code(error.statusCode).type('application/problem+json').send(toProblem(error, reply.request.id, reportsOutcome))
 }
 
 export function errorHandler (this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {

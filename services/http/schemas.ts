@@ -1,31 +1,7 @@
-/** JSON schemas shared by the routes: bounded primitives defined once. */
+/** JSON schemas shared by every area's routes: bounded primitives and the problem body, defined once. */
 
 /** Ids are opaque strings; event.com's numeric ids arrive here already turned into strings. */
 export const idSchema = { type: 'string', minLength: 1, maxLength: 256 } as const
-
-export const eventSchema = {
-  type: 'object',
-  required: ['id', 'name', 'userId'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    userId: { type: 'string' },
-    details: { type: 'string' }
-  }
-} as const
-
-export const userSchema = {
-  type: 'object',
-  required: ['id', 'userName', 'email', 'events'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'string' },
-    userName: { type: 'string' },
-    email: { type: 'string' },
-    events: { type: 'array', items: { type: 'string' } }
-  }
-} as const
 
 export const maxPageLimit = 10_000
 export const defaultPageLimit = 1000
@@ -56,7 +32,7 @@ export function pageRequest (query: PageQuery): { limit: number, cursor: string 
 /** RFC 9457 problem details, with the gateway's stable `code` and the failing `field` for validation errors. */
 export const problemSchema = {
   type: 'object',
-  required: ['type', 'title', 'status', 'detail', 'code', 'outcome', 'requestId'],
+  required: ['type', 'title', 'status', 'detail', 'code', 'requestId'],
   properties: {
     type: { type: 'string' },
     title: { type: 'string' },
@@ -74,15 +50,13 @@ export const errorResponses = {
   '5xx': problemSchema
 } as const
 
-/** The breaker as /health and the admin routes show it. */
-export const breakerSnapshotSchema = {
-  type: 'object',
-  required: ['state', 'consecutiveFailures', 'attempt'],
-  properties: {
-    state: { type: 'string' },
-    consecutiveFailures: { type: 'integer' },
-    attempt: { type: 'integer' },
-    openedAt: { type: 'string' },
-    retryAfterMs: { type: 'integer' }
-  }
+/** The problem body of a route that forwards writes: it always says what became of the write. */
+export const writeProblemSchema = {
+  ...problemSchema,
+  required: ['type', 'title', 'status', 'detail', 'code', 'outcome', 'requestId']
+} as const
+
+export const writeErrorResponses = {
+  '4xx': writeProblemSchema,
+  '5xx': writeProblemSchema
 } as const

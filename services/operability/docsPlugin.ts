@@ -1,8 +1,9 @@
 import swagger from '@fastify/swagger'
 import type { SwaggerTransform } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance, FastifySchema } from 'fastify'
-import { adminSecurityScheme } from './routes/admin.js'
+import type { FastifySchema } from 'fastify'
+import fp from 'fastify-plugin'
+import { adminSecurityScheme } from '../http/bearerGuard.js'
 
 /** Where the UI is served; the document is at `${docsPrefix}/json` (and `/yaml`). */
 export const docsPrefix = '/docs'
@@ -30,10 +31,10 @@ function isRecord (value: unknown): value is Record<string, unknown> {
 
 /**
  * Serves the OpenAPI 3.1 document generated from the route schemas at /docs/json and Swagger UI at
- * /docs; the docs' own routes are left out of the document. Await it BEFORE adding any route:
+ * /docs; the docs' own routes are left out of the document. Register it BEFORE any route:
  * @fastify/swagger collects routes through onRoute, so routes added earlier never appear.
  */
-export async function registerDocs (app: FastifyInstance): Promise<void> {
+export const docsPlugin = fp(async (app) => {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -50,4 +51,4 @@ export async function registerDocs (app: FastifyInstance): Promise<void> {
     transform: problemMediaType
   })
   await app.register(swaggerUi, { routePrefix: docsPrefix })
-}
+}, { name: 'docs', fastify: '5.x' })

@@ -1,7 +1,7 @@
 import type { ExponentialBackoff } from '../backoff.js'
 import type { Clock, Random } from '../clock.js'
 import { ConsecutiveFailures } from './consecutiveFailures.js'
-import { BreakerOpenError, GatewayError, withoutStack } from '../../services/http/errors.js'
+import { withoutStack } from '../withoutStack.js'
 import { SlowCalls } from './slowCalls.js'
 import type { SlowCallsOptions } from './slowCalls.js'
 
@@ -47,13 +47,16 @@ export interface BreakerSnapshot {
 
 export type BreakerRejectionReason = 'open' | 'half-open' | 'forced-open'
 
-/** The call was turned away without reaching the upstream; `reason` says by which state. Still a BreakerOpenError. */
-export class BreakerRejection extends BreakerOpenError {
+/** The call was turned away without reaching the upstream; `reason` says by which state. */
+export class BreakerRejection extends Error {
+  /** Milliseconds until a call may be let through again. */
+  readonly retryAfterMs: number
   readonly reason: BreakerRejectionReason
 
   constructor (retryAfterMs: number, reason: BreakerRejectionReason) {
-    super(retryAfterMs)
+    super(reason === 'half-open' ? 'The circuit is half-open and its probe is in flight' : 'The circuit is open')
     this.name = 'BreakerRejection'
+    this.retryAfterMs = retryAfterMs
     this.reason = reason
   }
 }
@@ -114,13 +117,13 @@ export class CircuitBreaker {
   constructor (options: CircuitBreakerOptions) {
     const { maxOpenMs, halfOpenRetryAfterMs = 1000, decayMs = 60_000 } = options
     if (!Number.isFinite(maxOpenMs) || maxOpenMs < 0) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `breaker.maxOpenMs must be a non-negative number (ms), got ${String(maxOpenMs)}`)
+      throw new RangeError(`breaker.maxOpenMs must be a non-negative number (ms), got ${String(maxOpenMs)}`)
     }
     if (!Number.isFinite(halfOpenRetryAfterMs) || halfOpenRetryAfterMs <= 0) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `breaker.halfOpenRetryAfterMs must be a positive number (ms), got ${String(halfOpenRetryAfterMs)}`)
+      throw new RangeError(`breaker.halfOpenRetryAfterMs must be a positive number (ms), got ${String(halfOpenRetryAfterMs)}`)
     }
     if (!Number.isFinite(decayMs) || decayMs <= 0) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `breaker.decayMs must be a positive number (ms), got ${String(decayMs)}`)
+      throw new RangeError(`breaker.decayMs must be a positive number (ms), got ${String(decayMs)}`)
     }
     this.#options = options
     this.#halfOpenRetryAfterMs = halfOpenRetryAfterMs

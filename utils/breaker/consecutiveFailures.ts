@@ -1,4 +1,3 @@
-import { GatewayError } from '../../services/http/errors.js'
 
 export interface ConsecutiveFailuresOptions {
   /** How many failures in a row trip the breaker; a positive integer. */
@@ -22,10 +21,10 @@ export class ConsecutiveFailures {
   constructor (options: ConsecutiveFailuresOptions) {
     const { threshold, windowMs } = options
     if (!Number.isSafeInteger(threshold) || threshold < 1) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `consecutiveFailures.threshold must be a positive integer, got ${String(threshold)}`)
+      throw new RangeError(`consecutiveFailures.threshold must be a positive integer, got ${String(threshold)}`)
     }
     if (!Number.isFinite(windowMs) || windowMs < 0) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `consecutiveFailures.windowMs must be a non-negative number (ms), got ${String(windowMs)}`)
+      throw new RangeError(`consecutiveFailures.windowMs must be a non-negative number (ms), got ${String(windowMs)}`)
     }
     this.threshold = threshold
     this.windowMs = windowMs

@@ -1,4 +1,3 @@
-import { GatewayError } from '../../services/http/errors.js'
 
 export interface SlowCallsOptions {
   /** A call that takes longer than this is slow, in milliseconds. */
@@ -40,19 +39,19 @@ export class SlowCalls {
   constructor (options: SlowCallsOptions) {
     const { thresholdMs, rate, windowMs, minimumCalls, buckets = 10 } = options
     if (!Number.isFinite(thresholdMs) || thresholdMs < 0) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `slowCalls.thresholdMs must be a non-negative number (ms), got ${String(thresholdMs)}`)
+      throw new RangeError(`slowCalls.thresholdMs must be a non-negative number (ms), got ${String(thresholdMs)}`)
     }
     if (!Number.isFinite(rate) || rate <= 0 || rate > 1) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `slowCalls.rate must be a number in (0, 1], got ${String(rate)}`)
+      throw new RangeError(`slowCalls.rate must be a number in (0, 1], got ${String(rate)}`)
     }
     if (!Number.isFinite(windowMs) || windowMs <= 0) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `slowCalls.windowMs must be a positive number (ms), got ${String(windowMs)}`)
+      throw new RangeError(`slowCalls.windowMs must be a positive number (ms), got ${String(windowMs)}`)
     }
     if (!Number.isSafeInteger(minimumCalls) || minimumCalls < 1) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `slowCalls.minimumCalls must be a positive integer, got ${String(minimumCalls)}`)
+      throw new RangeError(`slowCalls.minimumCalls must be a positive integer, got ${String(minimumCalls)}`)
     }
     if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > 1000) {
-      throw new GatewayError('GW_ERR_CONFIG_INVALID', `slowCalls.buckets must be an integer from 1 to 1000, got ${String(buckets)}`)
+      throw new RangeError(`slowCalls.buckets must be an integer from 1 to 1000, got ${String(buckets)}`)
     }
     this.thresholdMs = thresholdMs
     this.rate = rate

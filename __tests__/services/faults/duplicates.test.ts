@@ -28,7 +28,7 @@ describe('a keyed retry after an unknown outcome', () => {
   })
 
   it('is never pushed out of a full key store, so its retry keeps the event id and finds the event', async () => {
-    const { app, mock, timeouts, clock } = await buildFaultApp({ config: { idempotencyMaxKeys: 2 }, mock: { scenario: { name: 'slow', delayMs: 20 } } })
+    const { app, mock, timeouts, clock } = await buildFaultApp({ config: { gateway: { idempotencyMaxKeys: 2 } }, mock: { scenario: { name: 'slow', delayMs: 20 } } })
     const first = addEvent(app, { name: 'evicted', userId: '1' }, { 'idempotency-key': 'a' })
     await until(() => mock.inFlight === 1, 'the write reached event.com')
     timeouts.fire()

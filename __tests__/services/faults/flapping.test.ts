@@ -34,7 +34,7 @@ describe('faults over real sockets: event.com flaps, recovers, or hangs against 
     await drive(load, (round) => {
       if (round === 6) mock.setScenario({ name: 'healthy' })
       // Come back exactly when the breaker allows the next probe.
-      const { retryAfterMs } = app.gateway.breaker.snapshot()
+      const { retryAfterMs } = app.eventServiceBreaker.snapshot()
       if (retryAfterMs !== undefined) openPeriods.push(retryAfterMs)
       clock.advance(retryAfterMs ?? 1000)
     })
@@ -50,7 +50,7 @@ describe('faults over real sockets: event.com flaps, recovers, or hangs against 
   it('hanging against a small bulkhead and key store: both stay within bounds, refusals are not forwarded', async () => {
     const limits = { upstreamMaxInflight: 4, upstreamMaxQueue: 4, idempotencyMaxKeys: 12 }
     // The breaker stays closed, so it is the bulkhead and the key store that have to hold the line.
-    const { app, mock, clock, timeouts, check } = await buildFaultApp({ config: { ...limits, breakerFailureThreshold: 100 } })
+    const { app, mock, clock, timeouts, check } = await buildFaultApp({ config: { gateway: { ...limits, breakerFailureThreshold: 100 } } })
     mock.setScenario({ name: 'hanging' })
     const load = new WriteLoad(app, { label: 'bounded', writers: 40, maxAttempts: 20 })
     const stuck = stuckUpstream(load, { app, mock })

@@ -21,7 +21,7 @@ describe('faults over real sockets: event.com is down when the gateway starts', 
       if (round === 1) {
         mock.setScenario({ name: 'healthy' })
         gate.release()
-        await app.gateway.hydrator.hydrated
+        await app.hydrator.hydrated
       }
     })
 

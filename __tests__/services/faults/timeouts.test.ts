@@ -17,7 +17,7 @@ describe('faults over real sockets: event.com hangs or is slow', () => {
     // Every writer's first attempt hung until its timeout fired; the unkeyed ones cannot retry a 504.
     expect(summary.answers.GW_ERR_UPSTREAM_TIMEOUT).toBeGreaterThanOrEqual(30)
     expect(summary).toMatchObject({ acknowledged: 15, landedUnknown: 0, failed: { 'outcome-unknown': 15, 'not-forwarded': 0 } })
-    expect(app.gateway.breaker.state).toBe('closed')
+    expect(app.eventServiceBreaker.state).toBe('closed')
   })
 
   it('slow: every write is acknowledged and stored once, however long event.com takes', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { BreakerOpenError, GatewayError, UpstreamStatusError, errorDefinitions, isGatewayError, problemType } from '../../../services/http/errors.js'
+import { GatewayError, errorDefinitions, isGatewayError, problemType } from '../../../services/http/errors.js'
+import { BreakerOpenError, UpstreamStatusError } from '../../../services/gateway/upstream/upstreamErrors.js'
 import type { ErrorCode } from '../../../services/http/errors.js'
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')

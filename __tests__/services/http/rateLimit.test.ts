@@ -1,23 +1,25 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { UpstreamStatusError } from '../../../services/http/errors.js'
+import { UpstreamStatusError } from '../../../services/gateway/upstream/upstreamErrors.js'
 import { addEvent, buildTestApp } from '../../helpers/testApp.js'
 
 afterEach(() => { vi.useRealTimers() })
 
 describe('rate limiting', () => {
   it('answers 429 problem+json with Retry-After once a client exceeds its read limit', async () => {
-    const { app } = await buildTestApp({ config: { rateLimitMax: 3 } })
+    const { app } = await buildTestApp({ config: { http: { rateLimitMax: 3 } } })
     for (let i = 0; i < 3; i++) expect((await app.inject('/getUsers')).statusCode).toBe(200)
 
     const limited = await app.inject('/getUsers')
     expect(limited.statusCode).toBe(429)
     expect(limited.headers['content-type']).toBe('application/problem+json; charset=utf-8')
     expect(limited.headers['retry-after']).toBe('60')
-    expect(limited.json()).toMatchObject({ code: 'GW_ERR_RATE_LIMITED', status: 429, outcome: 'not-forwarded' })
+    expect(limited.json()).toMatchObject({ code: 'GW_ERR_RATE_LIMITED', status: 429 })
+    // A read forwards nothing: only the write path's problems say what became of a write.
+    expect(limited.json()).not.toHaveProperty('outcome')
   })
 
   it('counts reads and writes apart', async () => {
-    const { app, eventService } = await buildTestApp({ config: { rateLimitMax: 2, rateLimitWriteMax: 1 } })
+    const { app, eventService } = await buildTestApp({ config: { http: { rateLimitMax: 2, rateLimitWriteMax: 1 } } })
     expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(201)
     const write = await addEvent(app, { name: 'x', userId: '1' })
     expect(write.statusCode).toBe(429)
@@ -29,7 +31,7 @@ describe('rate limiting', () => {
   })
 
   it('sends the IETF RateLimit-Policy and RateLimit fields on every limited response', async () => {
-    const { app } = await buildTestApp({ config: { rateLimitMax: 5, rateLimitWriteMax: 2, rateLimitWindowMs: 10_000 } })
+    const { app } = await buildTestApp({ config: { http: { rateLimitMax: 5, rateLimitWriteMax: 2, rateLimitWindowMs: 10_000 } } })
     const read = await app.inject('/getUsers')
     expect(read.headers['ratelimit-policy']).toBe('"reads";q=5;w=10')
     expect(read.headers.ratelimit).toBe('"reads";r=4;t=10')
@@ -46,7 +48,7 @@ describe('rate limiting', () => {
 
   it('opens a new window once the old one has passed', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
-    const { app } = await buildTestApp({ config: { rateLimitMax: 1, rateLimitWindowMs: 5000 } })
+    const { app } = await buildTestApp({ config: { http: { rateLimitMax: 1, rateLimitWindowMs: 5000 } } })
     expect((await app.inject('/getUsers')).statusCode).toBe(200)
     expect((await app.inject('/getUsers')).statusCode).toBe(429)
     vi.advanceTimersByTime(5000)
@@ -54,7 +56,7 @@ describe('rate limiting', () => {
   })
 
   it('gives the larger wait when the limiter and the breaker both refuse a write', async () => {
-    const { app, eventService } = await buildTestApp({ config: { rateLimitWriteMax: 3, rateLimitWindowMs: 10_000 } })
+    const { app, eventService } = await buildTestApp({ config: { http: { rateLimitWriteMax: 3, rateLimitWindowMs: 10_000 } } })
     // event.com asks for 120 s; the breaker holds writes that long (capped at 60 s by the default maximum).
     eventService.next(new UpstreamStatusError(503, 120_000))
     expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(502)
@@ -69,7 +71,7 @@ describe('rate limiting', () => {
   })
 
   it('never limits clients on the allow-list', async () => {
-    const { app } = await buildTestApp({ config: { rateLimitMax: 1, rateLimitAllowList: ['127.0.0.1'] } })
+    const { app } = await buildTestApp({ config: { http: { rateLimitMax: 1, rateLimitAllowList: ['127.0.0.1'] } } })
     for (let i = 0; i < 5; i++) {
       const response = await app.inject('/getUsers')
       expect(response.statusCode).toBe(200)
@@ -81,7 +83,7 @@ describe('rate limiting', () => {
   })
 
   it('never limits /health and /ready', async () => {
-    const { app } = await buildTestApp({ config: { rateLimitMax: 1 } })
+    const { app } = await buildTestApp({ config: { http: { rateLimitMax: 1 } } })
     for (let i = 0; i < 5; i++) {
       expect((await app.inject('/health')).statusCode).toBe(200)
       expect((await app.inject('/ready')).statusCode).toBe(200)
@@ -89,14 +91,14 @@ describe('rate limiting', () => {
   })
 
   it('is off when both limits are 0', async () => {
-    const { app } = await buildTestApp({ config: { rateLimitMax: 0, rateLimitWriteMax: 0 } })
+    const { app } = await buildTestApp({ config: { http: { rateLimitMax: 0, rateLimitWriteMax: 0 } } })
     const responses = await Promise.all(Array.from({ length: 300 }, () => app.inject('/getEventsByUserId/1')))
     expect(responses.every((response) => response.statusCode === 200)).toBe(true)
     expect(responses[0]?.headers.ratelimit).toBeUndefined()
   })
 
   it('leaves a local curl loop alone with the defaults', async () => {
-    const { app } = await buildTestApp({ config: { rateLimitMax: 10_000, rateLimitWriteMax: 3000 } })
+    const { app } = await buildTestApp({ config: { http: { rateLimitMax: 10_000, rateLimitWriteMax: 3000 } } })
     for (let i = 0; i < 100; i++) expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(201)
     expect((await app.inject('/getEventsByUserId/1')).statusCode).toBe(200)
   })

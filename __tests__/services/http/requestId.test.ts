@@ -3,10 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import pino from 'pino'
-import { errorHandler, notFoundHandler } from '../../../services/http/problem.js'
-import { createMetrics } from '../../../services/operability/metrics.js'
-import { registerRequestHooks } from '../../../services/operability/operability.js'
-import { requestIdOptions } from '../../../services/http/requestId.js'
+import { httpPlugin, httpServerOptions } from '../../../services/http/httpPlugin.js'
 import { GatewayError } from '../../../services/http/errors.js'
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -26,12 +23,13 @@ function buildIdApp (): { app: FastifyInstance, lines: LogLine[] } {
     }
   })
   const logger: FastifyBaseLogger = pino({ level: 'info' }, destination)
-  const app = Fastify({ ...requestIdOptions, loggerInstance: logger })
-  app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler(notFoundHandler)
-  registerRequestHooks(app, createMetrics({ processMetrics: false }))
-  app.get('/echo', (request) => ({ id: request.id }))
-  app.get('/fail', () => { throw new GatewayError('GW_ERR_USER_NOT_FOUND', 'no such user') })
+  const app = Fastify({ ...httpServerOptions, loggerInstance: logger })
+  void app.register(httpPlugin)
+  void app.register((routes, _options, done) => {
+    routes.get('/echo', (request) => ({ id: request.id }))
+    routes.get('/fail', () => { throw new GatewayError('GW_ERR_USER_NOT_FOUND', 'no such user') })
+    done()
+  })
   onTestFinished(() => app.close())
   return { app, lines }
 }

@@ -1,17 +1,7 @@
-import { describe, expect, it, onTestFinished } from 'vitest'
-import Fastify from 'fastify'
+import { describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { Ajv2020 } from 'ajv/dist/2020.js'
-import { registerDocs } from '../../../services/operability/docsPlugin.js'
-import { createMetrics } from '../../../services/operability/metrics.js'
-import { registerOperability } from '../../../services/operability/operability.js'
-import { errorHandler, notFoundHandler } from '../../../services/http/problem.js'
-import { addEventRoute } from '../../../services/gateway/routes/addEvent.js'
-import type { AdminBreaker } from '../../../services/operability/routes/admin.js'
-import { eventRoutes } from '../../../services/gateway/routes/events.js'
-import { healthRoutes } from '../../../services/operability/routes/health.js'
-import { userRoutes } from '../../../services/gateway/routes/users.js'
-import { validatorCompiler } from '../../../services/http/validators.js'
+import { buildTestApp } from '../../helpers/testApp.js'
 
 interface MediaType { readonly schema?: unknown }
 interface Operation {
@@ -28,23 +18,9 @@ interface OpenApiDocument {
   readonly components?: { readonly securitySchemes?: Record<string, unknown> }
 }
 
-/** The gateway's real routes behind the docs; nothing is called, so no store or event.com is needed. */
+/** The whole gateway, admin routes included; the docs are read, nothing is called. */
 async function buildDocsApp (): Promise<FastifyInstance> {
-  const app = Fastify()
-  app.setValidatorCompiler(validatorCompiler)
-  app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler(notFoundHandler)
-  await registerDocs(app)
-  const breaker: AdminBreaker = { forceOpen: () => undefined, forceClose: () => undefined, reset: () => undefined, snapshot: () => ({ state: 'closed', consecutiveFailures: 0, attempt: 0 }) }
-  registerOperability(app, { metrics: createMetrics({ processMetrics: false }), breaker, adminToken: 'docs-test-admin-token' })
-  healthRoutes(app)
-  await app.register((child, _options, done) => {
-    userRoutes(child)
-    eventRoutes(child)
-    addEventRoute(child)
-    done()
-  })
-  onTestFinished(() => app.close())
+  const { app } = await buildTestApp({ config: { http: { adminToken: 'docs-test-admin-token' } } })
   return app
 }
 

@@ -6,7 +6,7 @@ import { BreakerRejection, CircuitBreaker } from '../../../utils/breaker/circuit
 import type { BreakerStateName, BreakerTransition } from '../../../utils/breaker/circuitBreaker.js'
 import { createManualClock } from '../../../utils/clock.js'
 import type { Random } from '../../../utils/clock.js'
-import { UpstreamStatusError } from '../../../services/http/errors.js'
+import { UpstreamStatusError } from '../../../services/gateway/upstream/upstreamErrors.js'
 import type { SlowCallsOptions } from '../../../utils/breaker/slowCalls.js'
 
 const START = Date.parse('2025-01-01T00:00:00.000Z')

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify'
-import type { Event } from '../store/eventStore.js'
-import { GatewayError, isGatewayError } from '../../http/errors.js'
-import { fingerprint, parseKey } from '../idempotency/memoryIdempotencyKeys.js'
-import { errorResponses, eventSchema, idSchema } from '../../http/schemas.js'
+import type { FastifyPluginCallback } from 'fastify'
+import { idSchema, writeErrorResponses } from '../../http/schemas.js'
+import { parseKey } from '../idempotency/keyHeader.js'
+import { eventSchema } from '../schemas.js'
+import type { DataRouteOptions } from './dataRouteOptions.js'
 
 export interface AddEventBody {
   name: string
@@ -31,44 +31,21 @@ const headersSchema = {
   }
 } as const
 
-/**
- * Forwards the event to event.com and stores it only once event.com accepted it: every 2xx means
- * event.com has the event, and no failed write ever shows up in reads. With an Idempotency-Key,
- * a repeat replays the stored response, and a retry after a failure reuses the same event id.
- */
-export function addEventRoute (app: FastifyInstance): void {
+/** POST /addEvent: maps HTTP onto the write path (`eventWrites.accept`), and its answer back. */
+export const addEventRoute: FastifyPluginCallback<DataRouteOptions> = (app, { onRequest }, done) => {
   app.post<{ Body: AddEventBody }>('/addEvent', {
+    onRequest,
     bodyLimit: addEventBodyLimit,
-    schema: { headers: headersSchema, body: bodySchema, response: { 201: eventSchema, ...errorResponses } }
+    config: { reportsOutcome: true },
+    schema: { headers: headersSchema, body: bodySchema, response: { 201: eventSchema, ...writeErrorResponses } }
   }, async (request, reply) => {
-    const { store, writeEvent, idempotency, generateId } = app.gateway
-    const key = parseKey(request.headers['idempotency-key'])
     const { name, details } = request.body
-    const userId = String(request.body.userId)
-    if (!await store.hasUser(userId)) {
-      throw new GatewayError('GW_ERR_USER_NOT_FOUND', `No user has id ${JSON.stringify(userId)}`)
-    }
-
-    let eventId: string
-    let uncertain = false
-    if (key === undefined) {
-      eventId = generateId()
-    } else {
-      const start = idempotency.begin(key, fingerprint('POST', '/addEvent', { name, userId, details }), generateId)
-      if (start.kind === 'replay') return reply.code(start.status).header('idempotent-replayed', 'true').send(start.body)
-      eventId = start.eventId
-      uncertain = start.uncertain
-    }
-
-    const event: Event = details === undefined ? { id: eventId, name, userId } : { id: eventId, name, userId, details }
-    try {
-      await writeEvent(event, { requestId: request.id, uncertain })
-      await store.addEvent(event)
-    } catch (error) {
-      if (key !== undefined) idempotency.fail(key, !isGatewayError(error) || error.outcome === 'outcome-unknown')
-      throw error
-    }
-    if (key !== undefined) idempotency.succeed(key, 201, event)
-    return reply.code(201).send(event)
+    const accepted = await app.eventWrites.accept(
+      { name, userId: String(request.body.userId), details },
+      { requestId: request.id, idempotencyKey: parseKey(request.headers['idempotency-key']) }
+    )
+    if (accepted.replayed) void reply.header('idempotent-replayed', 'true')
+    return reply.code(accepted.status).send(accepted.event)
   })
+  done()
 }

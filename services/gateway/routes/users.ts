@@ -1,8 +1,12 @@
-import type { FastifyInstance } from 'fastify'
-import { errorResponses, userSchema } from '../../http/schemas.js'
+import type { FastifyPluginCallback } from 'fastify'
+import { errorResponses } from '../../http/schemas.js'
+import { userSchema } from '../schemas.js'
+import type { DataRouteOptions } from './dataRouteOptions.js'
 
-export function userRoutes (app: FastifyInstance): void {
+export const userRoutes: FastifyPluginCallback<DataRouteOptions> = (app, { onRequest }, done) => {
   app.get('/getUsers', {
+    onRequest,
     schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } }
-  }, () => app.gateway.store.listUsers())
+  }, () => app.eventStore.listUsers())
+  done()
 }

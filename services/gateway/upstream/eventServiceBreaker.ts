@@ -2,35 +2,36 @@ import { createExponentialBackoff } from '../../../utils/backoff.js'
 import { CircuitBreaker } from '../../../utils/breaker/circuitBreaker.js'
 import type { BreakerTransition } from '../../../utils/breaker/circuitBreaker.js'
 import type { Clock, Random } from '../../../utils/clock.js'
-import type { Config } from '../../config.js'
+import type { GatewaySettings } from '../settings.js'
 import { isUpstreamFailure, isUpstreamThrottle, upstreamRetryAfterMs } from './upstreamFailure.js'
 
-export type BreakerConfig = Pick<Config, 'breakerFailureThreshold' | 'breakerWindowMs' | 'breakerBackoffBaseMs' | 'breakerBackoffMaxMs'> &
-  Partial<Pick<Config, 'breakerDecayMs' | 'breakerSlowCallMs' | 'breakerSlowCallRatePercent' | 'breakerSlowCallMinCalls' | 'breakerSlowCallWindowMs'>>
+export type BreakerSettings = Pick<GatewaySettings,
+  'breakerFailureThreshold' | 'breakerWindowMs' | 'breakerBackoffBaseMs' | 'breakerBackoffMaxMs' | 'breakerDecayMs' |
+  'breakerSlowCallMs' | 'breakerSlowCallRatePercent' | 'breakerSlowCallMinCalls' | 'breakerSlowCallWindowMs'>
 
 /** The breaker in front of event.com, from the BREAKER_* settings and what counts as event.com failing. */
-export function createGatewayBreaker (config: BreakerConfig, parts: {
+export function createEventServiceBreaker (settings: BreakerSettings, parts: {
   readonly clock: Clock
   readonly random: Random
   readonly onStateChange: (change: BreakerTransition) => void
 }): CircuitBreaker {
   return new CircuitBreaker({
-    failureThreshold: config.breakerFailureThreshold,
-    windowMs: config.breakerWindowMs,
-    backoff: createExponentialBackoff({ baseMs: config.breakerBackoffBaseMs, maxMs: config.breakerBackoffMaxMs }),
-    maxOpenMs: config.breakerBackoffMaxMs,
+    failureThreshold: settings.breakerFailureThreshold,
+    windowMs: settings.breakerWindowMs,
+    backoff: createExponentialBackoff({ baseMs: settings.breakerBackoffBaseMs, maxMs: settings.breakerBackoffMaxMs }),
+    maxOpenMs: settings.breakerBackoffMaxMs,
+    decayMs: settings.breakerDecayMs,
     clock: parts.clock,
     random: parts.random,
     isFailure: isUpstreamFailure,
     isThrottle: isUpstreamThrottle,
     retryAfterMsOf: upstreamRetryAfterMs,
-    ...(config.breakerDecayMs !== undefined && { decayMs: config.breakerDecayMs }),
-    ...(config.breakerSlowCallMs !== undefined && config.breakerSlowCallMs > 0 && {
+    ...(settings.breakerSlowCallMs > 0 && {
       slowCalls: {
-        thresholdMs: config.breakerSlowCallMs,
-        rate: (config.breakerSlowCallRatePercent ?? 50) / 100,
-        windowMs: config.breakerSlowCallWindowMs ?? 60_000,
-        minimumCalls: config.breakerSlowCallMinCalls ?? 20
+        thresholdMs: settings.breakerSlowCallMs,
+        rate: settings.breakerSlowCallRatePercent / 100,
+        windowMs: settings.breakerSlowCallWindowMs,
+        minimumCalls: settings.breakerSlowCallMinCalls
       }
     }),
     onStateChange: parts.onStateChange

@@ -2,12 +2,12 @@ import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import type { Clock } from '../../../utils/clock.js'
 import type { Event, User } from '../store/eventStore.js'
-import {
-  GatewayError, UpstreamDisconnectedError, UpstreamInvalidResponseError, UpstreamStatusError, UpstreamTimeoutError,
-  UpstreamUnreachableError, isGatewayError
-} from '../../http/errors.js'
-import { parseRetryAfter } from '../../../utils/retryAfter.js'
 import { JsonArrayError, parseJsonArray } from '../../../utils/jsonArrayStream.js'
+import { parseRetryAfter } from '../../../utils/retryAfter.js'
+import { GatewayError, isGatewayError } from '../../http/errors.js'
+import {
+  UpstreamDisconnectedError, UpstreamInvalidResponseError, UpstreamStatusError, UpstreamTimeoutError, UpstreamUnreachableError
+} from './upstreamErrors.js'
 import { parseEvent, parseUsers } from './upstreamPayload.js'
 import type { Parsed } from './upstreamPayload.js'
 
@@ -57,6 +57,8 @@ export interface EventServiceClientOptions {
   readonly clock: Clock
   /** Most sockets kept open to event.com. */
   readonly connections?: number
+  /** Sends the requests instead of a Pool of its own, e.g. the mocks' in-process handler dispatcher; not closed by `close()`. */
+  readonly dispatcher?: Dispatcher
   /** Told about every finished call. */
   readonly onCall?: (call: UpstreamCall) => void
 }
@@ -104,7 +106,7 @@ export function callOutcome (error: unknown): CallOutcome {
 export function createEventServiceClient (options: EventServiceClientOptions): EventServiceClient {
   const base = new URL(options.baseUrl)
   const prefix = base.pathname.replace(/\/+$/, '')
-  const pool = new Pool(base.origin, { connections: options.connections ?? 128 })
+  const pool: Dispatcher = options.dispatcher ?? new Pool(base.origin, { connections: options.connections ?? 128 })
   const { timeoutSignal } = options
 
   interface Call<T> {
@@ -130,7 +132,7 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
     const started = options.clock()
     let failure: unknown
     try {
-      const response = await pool.request({ method: call.method, path: prefix + call.path, headers, body: call.payload ?? null, signal })
+      const response = await pool.request({ origin: base.origin, method: call.method, path: prefix + call.path, headers, body: call.payload ?? null, signal })
       if ((response.statusCode < 200 || response.statusCode >= 300) && response.statusCode !== call.accept) {
         await response.body.dump()
         throw new UpstreamStatusError(response.statusCode, parseRetryAfter(response.headers['retry-after'], options.clock()))
@@ -209,7 +211,7 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
       })
     },
     close () {
-      return pool.close()
+      return options.dispatcher === undefined ? pool.close() : Promise.resolve()
     }
   }
 }

@@ -1,4 +1,5 @@
-import { UpstreamStatusError, isGatewayError } from '../../http/errors.js'
+import { isGatewayError } from '../../http/errors.js'
+import { UpstreamStatusError } from './upstreamErrors.js'
 
 /** Connection errors, timeouts, 5xx and 429 mean event.com is struggling; other 4xx are the request's fault. */
 export function isUpstreamFailure (error: unknown): boolean {

@@ -1,5 +1,5 @@
 import type { Event, User } from '../store/eventStore.js'
-import { UpstreamInvalidResponseError } from '../../http/errors.js'
+import { UpstreamInvalidResponseError } from './upstreamErrors.js'
 
 /** What event.com sends, parsed into the store's shapes; entries without a usable id are counted, not kept. */
 export interface Parsed<T> {

@@ -1,51 +1,40 @@
-import type { FastifyInstance } from 'fastify'
-import { RetryableError, withoutStack } from '../../http/errors.js'
+import type { FastifyPluginCallback } from 'fastify'
 import { sendProblem } from '../../http/problem.js'
-import { breakerSnapshotSchema, problemSchema } from '../../http/schemas.js'
+import { problemSchema } from '../../http/schemas.js'
 
-const healthSchema = {
-  type: 'object',
-  required: ['status', 'breaker', 'store'],
-  properties: {
-    status: { type: 'string' },
-    breaker: breakerSnapshotSchema,
-    store: {
-      type: 'object',
-      properties: {
-        state: { type: 'string' },
-        users: { type: 'integer' },
-        events: { type: 'integer' },
-        hydrationFailures: { type: 'integer' }
-      }
+/**
+ * GET /health (every area's sections; answers whatever their state) and GET /ready (200 once every
+ * readiness check passes, otherwise the first one's 503). Register after every plugin that reports
+ * to `health`. Probes stay outside the rate limit: an orchestrator polling them is never throttled.
+ */
+export const healthRoutes: FastifyPluginCallback = (app, _options, done) => {
+  const sections = app.health.sections()
+  const schema = {
+    type: 'object',
+    required: ['status', ...sections.map((section) => section.name)],
+    properties: {
+      status: { type: 'string' },
+      ...Object.fromEntries(sections.map((section) => [section.name, section.schema]))
     }
   }
-} as const
 
-/** Probes stay outside the rate limit: an orchestrator polling them must never be throttled. */
-export function healthRoutes (app: FastifyInstance): void {
   app.get('/health', {
-    config: { rateLimit: false },
-    schema: { response: { 200: healthSchema } }
+    schema: { summary: 'Liveness, with the state of each part', tags: ['operability'], response: { 200: schema } }
   }, async () => {
-    const { breaker, hydrator, store } = app.gateway
-    return {
-      status: 'ok',
-      breaker: breaker.snapshot(),
-      store: { state: hydrator.state, ...await store.counts(), hydrationFailures: hydrator.failures }
-    }
+    const body: Record<string, unknown> = { status: 'ok' }
+    for (const section of sections) body[section.name] = await section.read()
+    return body
   })
 
   app.get('/ready', {
-    config: { rateLimit: false },
-    schema: { response: { 200: { type: 'object', properties: { ready: { type: 'boolean' } } }, 503: problemSchema } }
-  }, async (_request, reply) => {
-    if (app.gateway.hydrator.state !== 'ready') {
-      return sendProblem(reply, notReadyError())
+    schema: {
+      summary: 'Readiness: 200 once the gateway can serve',
+      tags: ['operability'],
+      response: { 200: { type: 'object', properties: { ready: { type: 'boolean' } } }, 503: problemSchema }
     }
-    return { ready: true }
+  }, async (_request, reply) => {
+    const problem = app.health.notReady()
+    return problem === undefined ? { ready: true } : sendProblem(reply, problem)
   })
-}
-
-export function notReadyError (): RetryableError {
-  return withoutStack(() => new RetryableError('GW_ERR_STORE_NOT_READY', 'Users and events are still being loaded from the event service', 1000))
+  done()
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { UpstreamStatusError, UpstreamTimeoutError } from '../../../../services/http/errors.js'
+import { UpstreamStatusError, UpstreamTimeoutError } from '../../../../services/gateway/upstream/upstreamErrors.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
 
 const body = { name: 'launch', userId: '1' }
@@ -121,7 +121,7 @@ describe('POST /addEvent with an Idempotency-Key', () => {
   })
 
   it('forgets a key after its time to live', async () => {
-    const { app, eventService, clock } = await buildTestApp({ config: { idempotencyTtlMs: 60_000 } })
+    const { app, eventService, clock } = await buildTestApp({ config: { gateway: { idempotencyTtlMs: 60_000 } } })
     await addEvent(app, body, { 'idempotency-key': 'k-8' })
     clock.advance(59_999)
     expect((await addEvent(app, body, { 'idempotency-key': 'k-8' })).headers['idempotent-replayed']).toBe('true')
@@ -148,13 +148,13 @@ describe('POST /addEvent with an Idempotency-Key', () => {
 
 describe('the write bulkhead', () => {
   it('refuses writes beyond the in-flight and queue bounds at once, with 503 not-forwarded and Retry-After', async () => {
-    const { app, eventService } = await buildTestApp({ config: { upstreamMaxInflight: 1, upstreamMaxQueue: 1 } })
+    const { app, eventService } = await buildTestApp({ config: { gateway: { upstreamMaxInflight: 1, upstreamMaxQueue: 1 } } })
     let release: () => void = () => undefined
     eventService.next(() => new Promise<void>((resolve) => { release = resolve }))
     const running = addEvent(app, { name: 'running', userId: '1' })
     await vi.waitFor(() => { expect(eventService.received).toHaveLength(1) })
     const queued = addEvent(app, { name: 'queued', userId: '1' })
-    await vi.waitFor(() => { expect(app.gateway.bulkhead.queued).toBe(1) })
+    await vi.waitFor(() => { expect(app.writeBulkhead.queued).toBe(1) })
 
     const refused = await addEvent(app, { name: 'refused', userId: '1' })
     expect(refused.statusCode).toBe(503)

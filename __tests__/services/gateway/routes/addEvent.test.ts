@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { UpstreamDisconnectedError, UpstreamStatusError, UpstreamTimeoutError, UpstreamUnreachableError } from '../../../../services/http/errors.js'
+import { UpstreamDisconnectedError, UpstreamStatusError, UpstreamTimeoutError, UpstreamUnreachableError } from '../../../../services/gateway/upstream/upstreamErrors.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
 
 interface ProblemBody { type: string, code: string, status: number, detail: string, field?: string }
@@ -177,7 +177,7 @@ describe('POST /addEvent: through the breaker', () => {
   })
 
   it('sends Retry-After as whole seconds until the next probe, rounded up', async () => {
-    const { app, eventService, clock } = await buildTestApp({ config: { breakerBackoffBaseMs: 4000 } })
+    const { app, eventService, clock } = await buildTestApp({ config: { gateway: { breakerBackoffBaseMs: 4000 } } })
     eventService.next(new UpstreamStatusError(500), 3)
     for (let i = 0; i < 3; i++) await addEvent(app, { name: 'x', userId: '1' })
 

@@ -120,7 +120,6 @@ describe('GET /getEventsByUserId/:id', () => {
       status: 404,
       detail: 'No user has id "999"',
       code: 'GW_ERR_USER_NOT_FOUND',
-      outcome: 'not-forwarded',
       requestId: response.headers['x-request-id']
     })
   })

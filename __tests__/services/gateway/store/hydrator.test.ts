@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { buildApp } from '../../../../services/app.js'
 import { startMockEventService } from '../../../../mocks/bridge.js'
 import type { MockEventServiceOptions } from '../../../../mocks/bridge.js'
-import { testConfig } from '../../../helpers/testApp.js'
+import { testConfig, withConfig } from '../../../helpers/testConfig.js'
 
 /** A sleep that records each wait and returns at once: hydration retries without real time passing. */
 function recordingSleep (): { delays: number[], sleep: (ms: number) => Promise<void> } {
@@ -13,7 +13,7 @@ function recordingSleep (): { delays: number[], sleep: (ms: number) => Promise<v
 async function start (mockOptions: MockEventServiceOptions, sleep: (ms: number, signal: AbortSignal) => Promise<void>) {
   const mock = await startMockEventService({ readFailureRate: 0, addEventFailureDelayMs: 0, ...mockOptions })
   onTestFinished(() => mock.close())
-  const app = await buildApp({ config: { ...testConfig, eventServiceUrl: mock.url }, random: () => 0.5, sleep })
+  const app = await buildApp({ config: withConfig(testConfig, { gateway: { eventServiceUrl: mock.url } }), random: () => 0.5, sleep })
   onTestFinished(() => app.close())
   await app.ready()
   return { app, mock }
@@ -22,7 +22,7 @@ async function start (mockOptions: MockEventServiceOptions, sleep: (ms: number, 
 describe('hydration', () => {
   it("loads event.com's users and events once the app is ready, turning ids into strings", async () => {
     const { app } = await start({ scenario: { name: 'healthy' } }, recordingSleep().sleep)
-    await app.gateway.hydrator.hydrated
+    await app.hydrator.hydrated
     const users = (await app.inject('/getUsers')).json<{ id: string, events: string[] }[]>()
     expect(users.map((user) => [user.id, user.events])).toEqual([['1', ['1', '2']], ['2', ['3']], ['3', ['4']]])
     expect((await app.inject('/getEvents')).json<unknown[]>()).toHaveLength(4)
@@ -33,10 +33,10 @@ describe('hydration', () => {
     let failing = 3
     const { delays, sleep } = recordingSleep()
     const { app } = await start({ scenario: { name: 'original' }, readFailureRate: 0.05, random: () => (failing-- > 0 ? 0.01 : 0.5) }, sleep)
-    await app.gateway.hydrator.hydrated
+    await app.hydrator.hydrated
 
     // Users are read first: the first three attempts each lose that read, the fourth succeeds.
-    expect(app.gateway.hydrator.failures).toBe(3)
+    expect(app.hydrator.failures).toBe(3)
     expect(delays).toEqual([250, 500, 1000])
     const health = (await app.inject('/health')).json<{ store: unknown }>()
     expect(health.store).toEqual({ state: 'ready', users: 3, events: 4, hydrationFailures: 3 })
@@ -59,7 +59,7 @@ describe('hydration', () => {
 
     mock.setScenario({ name: 'healthy' })
     waits[1]?.resume()
-    await app.gateway.hydrator.hydrated
+    await app.hydrator.hydrated
     expect((await app.inject('/ready')).statusCode).toBe(200)
     expect((await app.inject('/getEventsByUserId/1')).json<unknown[]>()).toHaveLength(2)
   })
@@ -71,7 +71,7 @@ describe('hydration', () => {
       if (waits.length === 12) mock.setScenario({ name: 'healthy' })
       return Promise.resolve()
     })
-    await app.gateway.hydrator.hydrated
+    await app.hydrator.hydrated
     expect(waits.slice(0, 7)).toEqual([250, 500, 1000, 2000, 4000, 8000, 10_000])
     expect(waits.slice(7)).toEqual([10_000, 10_000, 10_000, 10_000, 10_000])
   })
@@ -84,7 +84,7 @@ describe('hydration', () => {
     })
     await vi.waitFor(() => { expect(waits).toHaveLength(1) })
     await app.close()
-    expect(app.gateway.hydrator.state).toBe('stopped')
+    expect(app.hydrator.state).toBe('stopped')
     expect(waits).toHaveLength(1)
   })
 })

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import pino from 'pino'
-import { UpstreamStatusError } from '../../../../services/http/errors.js'
+import { UpstreamStatusError } from '../../../../services/gateway/upstream/upstreamErrors.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
 
 describe('breaker state changes', () => {

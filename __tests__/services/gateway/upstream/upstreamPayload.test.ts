@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { parseEvents, parseUsers, toId } from '../../../../services/gateway/upstream/upstreamPayload.js'
-import { UpstreamInvalidResponseError, isGatewayError } from '../../../../services/http/errors.js'
+import { isGatewayError } from '../../../../services/http/errors.js'
+import { UpstreamInvalidResponseError } from '../../../../services/gateway/upstream/upstreamErrors.js'
 
 function thrownBy (parse: () => unknown): unknown {
   try {

@@ -77,13 +77,13 @@ describe('forwarding writes to event.com over real sockets', () => {
     const response = await pending
     expect(response.statusCode).toBe(504)
     expect(code(response)).toBe('GW_ERR_UPSTREAM_TIMEOUT')
-    expect(app.gateway.breaker.snapshot().consecutiveFailures).toBe(1)
+    expect(app.eventServiceBreaker.snapshot().consecutiveFailures).toBe(1)
     expect(await eventIds(app)).not.toContain(undefined)
     expect((await app.inject('/getEvents')).json<{ name: string }[]>().some((event) => event.name === 'slow')).toBe(false)
   })
 
   it('times out one call without cancelling the others', async () => {
-    const { app, mock, timeouts } = await buildMockedApp({ config: { breakerFailureThreshold: 100 } })
+    const { app, mock, timeouts } = await buildMockedApp({ config: { gateway: { breakerFailureThreshold: 100 } } })
     mock.setScenario({ name: 'hanging' })
     const slow = addEvent(app, { name: 'slow', userId: '1' })
     await mock.nextRequest()

@@ -1,0 +1,21 @@
+import { defaultConfig } from '../../services/config.js'
+import type { Config } from '../../services/config.js'
+import type { GatewaySettings } from '../../services/gateway/settings.js'
+import type { HttpSettings } from '../../services/http/settings.js'
+
+/** Changes to some settings of some areas. */
+export interface ConfigOverrides {
+  readonly http?: Partial<HttpSettings>
+  readonly gateway?: Partial<GatewaySettings>
+}
+
+/** The defaults, with rate limits off so no test meets a 429 it did not ask for. */
+export const testConfig: Config = withConfig(defaultConfig, { http: { rateLimitMax: 0, rateLimitWriteMax: 0 } })
+
+/** `base` with `overrides` applied, area by area. */
+export function withConfig (base: Config, overrides: ConfigOverrides = {}): Config {
+  return {
+    http: { ...base.http, ...overrides.http },
+    gateway: { ...base.gateway, ...overrides.gateway }
+  }
+}

@@ -1,0 +1,45 @@
+import type { FastifyPluginCallback } from 'fastify'
+import type { CircuitBreaker } from '../../../utils/breaker/circuitBreaker.js'
+import { adminSecurityScheme, bearerGuard } from '../../http/bearerGuard.js'
+import { errorResponses } from '../../http/schemas.js'
+import { breakerSnapshotSchema } from '../schemas.js'
+
+export interface BreakerAdminOptions {
+  /** The bearer token the routes require; never logged. */
+  readonly token: string
+}
+
+const actions = {
+  open: { summary: 'Force the circuit breaker open', run: (breaker: CircuitBreaker) => { breaker.forceOpen() } },
+  close: { summary: 'Force the circuit breaker closed', run: (breaker: CircuitBreaker) => { breaker.forceClose() } },
+  reset: { summary: 'Reset the circuit breaker to closed, no longer forced', run: (breaker: CircuitBreaker) => { breaker.reset() } }
+} as const
+
+/**
+ * POST /admin/breaker/{open,close,reset}: operator overrides, answered with the breaker's snapshot.
+ * Register them only when a token is configured; without one they do not exist (404). The write
+ * limit runs before the token check, so guessing tokens spends the quota too.
+ */
+export const breakerAdminRoutes: FastifyPluginCallback<BreakerAdminOptions> = (app, options, done) => {
+  const breaker = app.eventServiceBreaker
+  const guard = bearerGuard(options.token)
+  const limit = app.rateLimits.hook('writes')
+  const onRequest = limit === undefined ? [guard] : [limit, guard]
+  for (const [action, { summary, run }] of Object.entries(actions)) {
+    app.post(`/admin/breaker/${action}`, {
+      onRequest,
+      schema: {
+        summary,
+        tags: ['admin'],
+        security: [{ [adminSecurityScheme]: [] }],
+        response: { 200: breakerSnapshotSchema, ...errorResponses }
+      }
+    }, (request) => {
+      run(breaker)
+      const snapshot = breaker.snapshot()
+      request.log.warn({ action, breaker: snapshot }, `admin breaker ${action}`)
+      return snapshot
+    })
+  }
+  done()
+}

@@ -1,0 +1,58 @@
+import type { FastifyPluginCallback, onRequestHookHandler } from 'fastify'
+import { isBreakerRejection } from '../../../utils/breaker/circuitBreaker.js'
+import { isGatewayError } from '../../http/errors.js'
+import { counter } from '../../operability/metrics/metricFamily.js'
+import { notReadyError } from '../store/hydrationPlugin.js'
+import { BreakerOpenError } from '../upstream/upstreamErrors.js'
+import { addEventRoute } from './addEvent.js'
+import { breakerAdminRoutes } from './breakerAdmin.js'
+import { eventRoutes } from './events.js'
+import { userRoutes } from './users.js'
+
+export interface GatewayRoutesOptions {
+  /** Bearer token for /admin/breaker/*; undefined leaves those routes out entirely. */
+  readonly adminToken?: string | undefined
+}
+
+/** Why a request was turned away without reaching event.com. */
+export const rejectionReasons = ['open', 'half-open', 'forced-open', 'bulkhead', 'rate-limit'] as const
+type RejectionReason = typeof rejectionReasons[number]
+
+const families = {
+  rejections: counter('rejections_total', 'Requests turned away without reaching the event service, by reason', ['reason'])
+}
+
+function rejectionReason (error: unknown): RejectionReason | undefined {
+  if (error instanceof BreakerOpenError || isBreakerRejection(error)) return error.reason
+  if (isGatewayError(error, 'GW_ERR_BULKHEAD_FULL')) return 'bulkhead'
+  if (isGatewayError(error, 'GW_ERR_RATE_LIMITED')) return 'rate-limit'
+  return undefined
+}
+
+/**
+ * The gateway's HTTP surface: reads, the write, and the breaker's admin routes. Reads and writes
+ * are limited apart; a write refused by the limiter while the breaker is open gets the larger wait.
+ */
+export const gatewayRoutes: FastifyPluginCallback<GatewayRoutesOptions> = (app, options, done) => {
+  const { rejections } = app.metrics.register(families)
+  // Series that exist from the start let rate() and alerts see a zero instead of nothing.
+  for (const reason of rejectionReasons) rejections.inc({ reason }, 0)
+  app.addHook('onError', (_request, _reply, error, next) => {
+    const reason = rejectionReason(error)
+    if (reason !== undefined) rejections.inc({ reason })
+    next()
+  })
+
+  const breaker = app.eventServiceBreaker
+  const storeReady: onRequestHookHandler = (_request, _reply, next) => { next(app.hydrator.state === 'ready' ? undefined : notReadyError()) }
+  const reads = app.rateLimits.hook('reads')
+  const writes = app.rateLimits.hook('writes', { refusedForMs: () => breaker.snapshot().retryAfterMs ?? 0 })
+  const readHooks = reads === undefined ? [storeReady] : [reads, storeReady]
+  const writeHooks = writes === undefined ? [storeReady] : [writes, storeReady]
+
+  void app.register(userRoutes, { onRequest: readHooks })
+  void app.register(eventRoutes, { onRequest: readHooks })
+  void app.register(addEventRoute, { onRequest: writeHooks })
+  if (options.adminToken !== undefined) void app.register(breakerAdminRoutes, { token: options.adminToken })
+  done()
+}

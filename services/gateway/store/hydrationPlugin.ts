@@ -1,0 +1,63 @@
+import fp from 'fastify-plugin'
+import { createExponentialBackoff } from '../../../utils/backoff.js'
+import type { Random } from '../../../utils/clock.js'
+import { withoutStack } from '../../../utils/withoutStack.js'
+import { RetryableError } from '../../http/errors.js'
+import { createHydrator } from './hydrator.js'
+import type { Hydrator, Sleep } from './hydrator.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Loads the store from event.com at start; the data routes wait for it. */
+    hydrator: Hydrator
+  }
+}
+
+export interface HydrationPluginOptions {
+  readonly random: Random
+  /** Hydrate the store from event.com once the app is ready (default true). False: the store is used as it is. */
+  readonly hydrate?: boolean
+  /** Waits between hydration attempts. */
+  readonly sleep?: Sleep
+}
+
+/** Hydration retries quickly at first, then settles at one attempt every 10 s. */
+const hydrationBackoff = createExponentialBackoff({ baseMs: 250, maxMs: 10_000 })
+
+const storeHealthSchema = {
+  type: 'object',
+  properties: {
+    state: { type: 'string' },
+    users: { type: 'integer' },
+    events: { type: 'integer' },
+    hydrationFailures: { type: 'integer' }
+  }
+} as const
+
+export function notReadyError (): RetryableError {
+  return withoutStack(() => new RetryableError('GW_ERR_STORE_NOT_READY', 'Users and events are still being loaded from the event service', 1000))
+}
+
+/** Starts hydration once the app is ready, stops it on close, and reports it to /health and /ready. */
+export const hydrationPlugin = fp<HydrationPluginOptions>((app, options, done) => {
+  const store = app.eventStore
+  const hydrator = createHydrator({
+    store,
+    eventService: app.eventService,
+    backoff: hydrationBackoff,
+    random: options.random,
+    logger: app.log,
+    ...(options.sleep && { sleep: options.sleep })
+  })
+  if (options.hydrate === false) hydrator.skip()
+  app.decorate('hydrator', hydrator)
+  app.health.report({
+    name: 'store',
+    schema: storeHealthSchema,
+    read: async () => ({ state: hydrator.state, ...await store.counts(), hydrationFailures: hydrator.failures })
+  })
+  app.health.readiness(() => hydrator.state === 'ready' ? undefined : notReadyError())
+  app.addHook('onReady', (next) => { hydrator.start(); next() })
+  app.addHook('onClose', (_instance, next) => { hydrator.stop(); next() })
+  done()
+}, { name: 'hydration', fastify: '5.x', dependencies: ['event-store', 'event-service', 'health'] })

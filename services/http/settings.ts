@@ -1,0 +1,38 @@
+import { isIP } from 'node:net'
+import { integer, list, oneOf, text } from '../../utils/settings/setting.js'
+import type { SettingsOf } from '../../utils/settings/readSettings.js'
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** How the gateway listens, logs, limits clients and stops: the HTTP area's settings. */
+export const httpSettings = {
+  port: integer({ env: 'PORT', default: 3000, min: 0, max: 65_535, doc: 'port to listen on (0 picks a free one)' }),
+  host: text({
+    env: 'HOST',
+    default: '127.0.0.1',
+    expected: 'a host name or IP address',
+    check: (raw) => /\s/.test(raw) ? undefined : raw,
+    doc: 'address to listen on'
+  }),
+  logLevel: oneOf({ env: 'LOG_LEVEL', values: logLevels, default: 'info', doc: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`' }),
+  rateLimitMax: integer({ env: 'RATE_LIMIT_MAX', default: 10_000, min: 0, max: 100_000_000, doc: 'reads per client per window; `0` turns the read limit off' }),
+  rateLimitWriteMax: integer({ env: 'RATE_LIMIT_WRITE_MAX', default: 3000, min: 0, max: 100_000_000, doc: 'writes per client per window; `0` turns the write limit off' }),
+  rateLimitWindowMs: integer({ env: 'RATE_LIMIT_WINDOW_MS', default: 60_000, min: 1000, max: 86_400_000, unit: 'ms', doc: 'the rate-limit window' }),
+  rateLimitAllowList: list({
+    env: 'RATE_LIMIT_ALLOW_LIST',
+    expected: 'comma-separated IP addresses',
+    check: (item) => isIP(item) !== 0,
+    doc: 'comma-separated client IP addresses that are never limited'
+  }),
+  adminToken: text({
+    env: 'ADMIN_TOKEN',
+    default: undefined,
+    secret: true,
+    expected: '16 to 512 printable ASCII characters without spaces',
+    check: (raw) => /^[\x21-\x7e]{16,512}$/.test(raw) ? raw : undefined,
+    doc: 'bearer token for the `/admin` routes; unset, they do not exist'
+  }),
+  shutdownTimeoutMs: integer({ env: 'SHUTDOWN_TIMEOUT_MS', default: 10_000, min: 0, max: 600_000, unit: 'ms', doc: 'longest wait for in-flight requests on shutdown' })
+} as const
+
+export type HttpSettings = SettingsOf<typeof httpSettings>
