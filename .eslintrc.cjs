@@ -29,6 +29,11 @@ module.exports = {
         '@typescript-eslint/no-non-null-assertion': 'off',
         '@typescript-eslint/no-floating-promises': 'error'
       }
+    },
+    {
+      // Plain JavaScript that runs before anything is compiled: in no tsconfig, so no type information.
+      files: ['scripts/*.mjs'],
+      extends: ['plugin:@typescript-eslint/disable-type-checked']
     }
   ],
   ignorePatterns: ['dist/', 'node_modules/', 'coverage/', '.eslintrc.cjs']
