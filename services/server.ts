@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
-import { startMockEventService } from '../mocks/bridge.js'
 import type { MockEventService } from '../mocks/bridge.js'
 import type { AppOptions } from './app.js'
 import { buildApp } from './app.js'
@@ -24,8 +23,9 @@ export interface RunningServer {
  */
 export async function startServer (config: Config, logger: Logger, overrides: Partial<AppOptions> = {}): Promise<RunningServer> {
   const { http, gateway } = config
+  // Loaded only when needed: msw is a quarter of a second of start-up that a real event.com does not need.
   const mock = gateway.eventServiceUrl === undefined
-    ? await startMockEventService({ logger: logger.child({ component: 'mock-event-service' }) })
+    ? await (await import('../mocks/bridge.js')).startMockEventService({ logger: logger.child({ component: 'mock-event-service' }) })
     : undefined
   const eventServiceUrl = gateway.eventServiceUrl ?? mock?.url ?? ''
   if (mock !== undefined) {
