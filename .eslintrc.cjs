@@ -10,7 +10,11 @@ module.exports = {
     tsconfigRootDir: __dirname,
     sourceType: 'module'
   },
-  plugins: ['@typescript-eslint'],
+  plugins: ['@typescript-eslint', 'import'],
+  settings: {
+    // Resolves the `.js` specifiers of the sources to their `.ts` files, so the import directions below see every import.
+    'import/resolver': { typescript: { project: './tsconfig.json' } }
+  },
   extends: [
     'eslint:recommended',
     'plugin:@typescript-eslint/strict-type-checked',
@@ -20,7 +24,24 @@ module.exports = {
     'no-console': 'error',
     '@typescript-eslint/consistent-type-imports': 'error',
     '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-    '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }]
+    '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    // The directions imports run in. utils/ knows no framework and no domain; each area of services/
+    // uses the ones below it (http, then operability, then gateway, then journeys) and only through
+    // their index.ts; only the top-level files (app, server, index, config) see everything.
+    'import/no-restricted-paths': ['error', {
+      zones: [
+        { target: './utils', from: ['./services', './mocks'], message: 'utils/ is framework-free and domain-free: it imports nothing from services/ or mocks/.' },
+        { target: './mocks', from: './services', message: 'mocks/ models event.com on its own: it imports nothing from services/.' },
+        { target: './services/*/**', from: './mocks', message: 'Only the top-level files of services/ start the mocks.' },
+        { target: './services/*/**', from: './services/*.ts', message: 'The top-level files compose the areas; an area never imports them.' },
+        { target: './services/http', from: ['./services/operability', './services/gateway', './services/journeys'], message: 'http/ is the plumbing every area stands on: it imports no area.' },
+        { target: './services/operability', from: ['./services/gateway', './services/journeys'], message: 'operability/ serves every area: areas report to it, it imports none of them.' },
+        { target: './services/gateway', from: './services/operability', except: ['./index.ts'], message: 'Import operability/ through its index.ts.' },
+        { target: './services/gateway', from: './services/journeys', message: 'gateway/ does not know journeys/: journeys hook into the write path.' },
+        { target: './services/journeys', from: './services/operability', except: ['./index.ts'], message: 'Import operability/ through its index.ts.' },
+        { target: './services/journeys', from: './services/gateway', except: ['./index.ts'], message: 'Import gateway/ through its index.ts.' }
+      ]
+    }]
   },
   overrides: [
     {

@@ -1,5 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { JsonPage } from '../gateway/store/eventStore.js'
+
+/** A page already serialised: `json` is the JSON array of its items, as the API sends it. */
+export interface JsonPage {
+  readonly json: string
+  /** Cursor of the following page; absent on the last page. */
+  readonly next?: string | undefined
+}
 
 /**
  * Sends one page as a plain JSON array; when more remain, a `Link: <…>; rel="next"` header (RFC 8288)

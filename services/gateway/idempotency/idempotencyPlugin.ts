@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Clock } from '../../../utils/clock.js'
-import { gauge } from '../../operability/metrics/metricFamily.js'
+import { gauge } from '../../operability/index.js'
 import type { GatewaySettings } from '../settings.js'
 import type { IdempotencyKeys } from './idempotencyKeys.js'
 import { MemoryIdempotencyKeys } from './memoryIdempotencyKeys.js'

@@ -1,7 +1,7 @@
 import type { FastifyPluginCallback, onRequestHookHandler } from 'fastify'
 import { isBreakerRejection } from '../../../utils/breaker/circuitBreaker.js'
 import { isGatewayError } from '../../http/errors.js'
-import { counter } from '../../operability/metrics/metricFamily.js'
+import { counter } from '../../operability/index.js'
 import { notReadyError } from '../store/hydrationPlugin.js'
 import { BreakerOpenError } from '../upstream/upstreamErrors.js'
 import { addEventRoute } from './addEvent.js'

@@ -1,3 +1,5 @@
+import type { JsonPage } from '../../http/paging.js'
+
 /** Ids are opaque strings: event.com's `1` and `"1"` name the same user. */
 export interface User {
   readonly id: string
@@ -30,12 +32,7 @@ export interface Page<T> {
   readonly next?: string | undefined
 }
 
-/** A page already serialised: `json` is the JSON array of the page's events, as the API sends it. */
-export interface JsonPage {
-  readonly json: string
-  /** Cursor of the following page; absent on the last page. */
-  readonly next?: string | undefined
-}
+export type { JsonPage }
 
 export interface StoreCounts {
   readonly users: number

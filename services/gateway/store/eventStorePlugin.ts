@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { gauge } from '../../operability/metrics/metricFamily.js'
+import { gauge } from '../../operability/index.js'
 import type { EventStore } from './eventStore.js'
 import { MemoryEventStore } from './memoryEventStore.js'
 
