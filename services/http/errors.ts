@@ -51,14 +51,19 @@ export function problemType (code: ErrorCode): string {
   return `urn:event-gateway:problem:${errorDefinitions[code].slug}`
 }
 
+/** The outcome a code has of its own: only the codes of the write and upstream paths have one. */
+export function ownOutcome (code: ErrorCode): Outcome | undefined {
+  const definition: ErrorDefinition = errorDefinitions[code]
+  return definition.outcome
+}
+
 /**
  * The outcome a problem reports on a route that forwards writes: the code's own, or, for a code
  * that has none, `not-forwarded` (the request was refused before anything was sent), except for an
  * internal error, which may have struck after the write was sent.
  */
 export function writeOutcome (code: ErrorCode): Outcome {
-  const definition: ErrorDefinition = errorDefinitions[code]
-  return definition.outcome ?? (code === 'GW_ERR_INTERNAL' ? 'outcome-unknown' : 'not-forwarded')
+  return ownOutcome(code) ?? (code === 'GW_ERR_INTERNAL' ? 'outcome-unknown' : 'not-forwarded')
 }
 
 export class GatewayError extends Error {

@@ -14,7 +14,7 @@ export const httpSettings = {
     check: (raw) => /\s/.test(raw) ? undefined : raw,
     doc: 'address to listen on'
   }),
-  logLevel: oneOf({ env: 'LOG_LEVEL', values: logLevels, default: 'info', doc: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`' }),
+  logLevel: oneOf({ env: 'LOG_LEVEL', values: logLevels, default: 'info', doc: 'the least severe log lines written; `silent` writes none' }),
   rateLimitMax: integer({ env: 'RATE_LIMIT_MAX', default: 10_000, min: 0, max: 100_000_000, doc: 'reads per client per window; `0` turns the read limit off' }),
   rateLimitWriteMax: integer({ env: 'RATE_LIMIT_WRITE_MAX', default: 3000, min: 0, max: 100_000_000, doc: 'writes per client per window; `0` turns the write limit off' }),
   rateLimitWindowMs: integer({ env: 'RATE_LIMIT_WINDOW_MS', default: 60_000, min: 1000, max: 86_400_000, unit: 'ms', doc: 'the rate-limit window' }),

@@ -14,6 +14,8 @@ export interface Setting<T> {
   readonly shownDefault: string
   /** Unit of a number, e.g. `ms`; absent for counts and text. */
   readonly unit?: string
+  /** The values it accepts, in words, for the README's table, e.g. `1–600000 ms`. */
+  readonly shownValues: string
   /** Never echo the value in a message. */
   readonly secret?: boolean
   /** Checks a non-empty raw value: the value, or what was expected instead. */
@@ -39,6 +41,7 @@ export function integer (options: Common & { readonly default: number, readonly 
   return {
     ...options,
     shownDefault: String(options.default),
+    shownValues: `${min}–${max}${options.unit === undefined ? '' : ` ${options.unit}`}`,
     parse (raw) {
       const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
       return Number.isSafeInteger(value) && value >= min && value <= max ? ok(value) : expected(`an integer from ${min} to ${max}`)
@@ -48,8 +51,8 @@ export function integer (options: Common & { readonly default: number, readonly 
 
 /** Like `integer`, but unset by default: `undefined` unless the variable is given. */
 export function optionalInteger (options: Common & { readonly min: number, readonly max: number, readonly unit?: string }): Setting<number | undefined> {
-  const { parse } = integer({ ...options, default: options.min })
-  return { ...options, default: undefined, shownDefault: 'unset', parse }
+  const { parse, shownValues } = integer({ ...options, default: options.min })
+  return { ...options, default: undefined, shownDefault: 'unset', shownValues, parse }
 }
 
 /** One of a fixed list of words. */
@@ -57,6 +60,7 @@ export function oneOf<const V extends string> (options: Common & { readonly valu
   return {
     ...options,
     shownDefault: options.default,
+    shownValues: options.values.join(', '),
     parse: (raw) => {
       const value = options.values.find((candidate) => candidate === raw)
       return value === undefined ? expected(`one of ${options.values.join(', ')}`) : ok(value)
@@ -69,6 +73,7 @@ export function boolean (options: Common & { readonly default: boolean }): Setti
   return {
     ...options,
     shownDefault: String(options.default),
+    shownValues: 'true, false',
     parse: (raw) => raw === 'true' ? ok(true) : raw === 'false' ? ok(false) : expected('true or false')
   }
 }
@@ -83,6 +88,7 @@ export function text<T extends string | undefined> (options: Common & {
   return {
     ...options,
     shownDefault: options.default ?? 'unset',
+    shownValues: options.expected,
     parse: (raw) => {
       const value = options.check(raw)
       return value === undefined ? expected(options.expected) : ok(value)
@@ -96,6 +102,7 @@ export function list (options: Common & { readonly expected: string, readonly ch
     ...options,
     default: Object.freeze([]),
     shownDefault: 'empty',
+    shownValues: options.expected,
     parse: (raw) => {
       const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '')
       const bad = items.filter((item) => !options.check(item))

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { GatewayError, errorDefinitions, isGatewayError, problemType } from '../../../services/http/errors.js'
+import { GatewayError, errorDefinitions, isGatewayError, ownOutcome, problemType, writeOutcome } from '../../../services/http/errors.js'
 import { BreakerOpenError, UpstreamStatusError } from '../../../services/gateway/upstream/upstreamErrors.js'
 import type { ErrorCode } from '../../../services/http/errors.js'
 
@@ -13,6 +13,28 @@ describe('error codes', () => {
     const row = readme.split('\n').find((line) => line.startsWith(`| \`${code}\` |`))
     expect(row).toBeDefined()
     if (code !== 'GW_ERR_CONFIG_INVALID') expect(row).toContain(`| ${status} |`)
+  })
+
+  it.each(codes)('%s shows its own outcome in the README, or none', (code) => {
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${code}\` |`))
+    expect(row?.split('|')[3]?.trim()).toBe(ownOutcome(code) ?? '—')
+  })
+
+  it('gives an outcome of their own only to the codes of the write and upstream paths', () => {
+    const withOutcome = codes.filter((code) => ownOutcome(code) !== undefined)
+    expect(withOutcome.sort()).toEqual([
+      'GW_ERR_BREAKER_OPEN', 'GW_ERR_BULKHEAD_FULL', 'GW_ERR_IDEMPOTENCY_IN_FLIGHT', 'GW_ERR_IDEMPOTENCY_MISMATCH',
+      'GW_ERR_UPSTREAM_DISCONNECTED', 'GW_ERR_UPSTREAM_INVALID_RESPONSE', 'GW_ERR_UPSTREAM_STATUS', 'GW_ERR_UPSTREAM_TIMEOUT',
+      'GW_ERR_UPSTREAM_UNREACHABLE'
+    ])
+  })
+
+  it('reports on a write route the code\'s own outcome, not-forwarded for the others, outcome-unknown for an internal error', () => {
+    expect(writeOutcome('GW_ERR_UPSTREAM_TIMEOUT')).toBe('outcome-unknown')
+    expect(writeOutcome('GW_ERR_UPSTREAM_STATUS')).toBe('upstream-failed')
+    expect(writeOutcome('GW_ERR_REQUEST_INVALID')).toBe('not-forwarded')
+    expect(writeOutcome('GW_ERR_RATE_LIMITED')).toBe('not-forwarded')
+    expect(writeOutcome('GW_ERR_INTERNAL')).toBe('outcome-unknown')
   })
 
   it('documents no code that does not exist', () => {

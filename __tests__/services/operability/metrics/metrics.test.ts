@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { counter, gauge, histogram } from '../../../services/operability/metrics/metricFamily.js'
-import { createMetrics } from '../../../services/operability/metrics/metricsRegistry.js'
-import { buildMockedApp } from '../../helpers/mockedApp.js'
-import { addEvent, buildTestApp } from '../../helpers/testApp.js'
+import { counter, gauge, histogram } from '../../../../services/operability/metrics/metricFamily.js'
+import { createMetrics } from '../../../../services/operability/metrics/metricsRegistry.js'
+import { buildMockedApp } from '../../../helpers/mockedApp.js'
+import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
 
 const adminToken = 'metrics-test-admin-token'
 
