@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
+import { stopGroup } from '../../utils/processGroup.js'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 const script = 'scripts/ensureBuilt.mjs'
@@ -42,24 +43,6 @@ async function firstStatus (url: string, deadline: number, child: ChildProcess):
   return 'no answer'
 }
 
-function groupAlive (pid: number): boolean {
-  try {
-    process.kill(-pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** SIGTERM to npm and everything it started, SIGKILL for what is left after 5 s. */
-async function stopGroup (pid: number): Promise<void> {
-  if (groupAlive(pid)) process.kill(-pid, 'SIGTERM')
-  const deadline = performance.now() + 5000
-  while (groupAlive(pid)) {
-    if (performance.now() > deadline) process.kill(-pid, 'SIGKILL')
-    await sleep(20)
-  }
-}
 
 describe('npm start on a built tree', () => {
   // The suite may run right after an edit: this is where the build, if any, happens.

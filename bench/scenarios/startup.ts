@@ -7,6 +7,7 @@ import { median } from '../median.js'
 import { repoRoot, startServer } from '../serverProcess.js'
 import type { Table } from '../table.js'
 import { formatMs, verdict } from '../table.js'
+import { stopGroup } from '../../utils/processGroup.js'
 
 const npmStartTargetMs = 1000
 const nodeTargetMs = 500
@@ -72,24 +73,6 @@ const npmStart: Arm = { label: 'npm start', command: ['npm', 'start'], targetMs:
 const nodeAlone: Arm = { label: 'node dist/services/index.js', command: [process.execPath, 'dist/services/index.js'], targetMs: nodeTargetMs }
 const arms = [npmStart, nodeAlone]
 
-function groupAlive (pid: number): boolean {
-  try {
-    process.kill(-pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** SIGTERM to the process group (npm and the node it starts), SIGKILL after 10 s; resolves once none is left. */
-async function stopGroup (pid: number): Promise<void> {
-  if (groupAlive(pid)) process.kill(-pid, 'SIGTERM')
-  const deadline = performance.now() + 10_000
-  while (groupAlive(pid)) {
-    if (performance.now() > deadline) process.kill(-pid, 'SIGKILL')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 async function startOnce (arm: Arm, eventServiceUrl: string): Promise<StartTimes> {
   const port = await freePort()
@@ -107,7 +90,7 @@ async function startOnce (arm: Arm, eventServiceUrl: string): Promise<StartTimes
     const readyMs = await until200(`http://127.0.0.1:${port}/ready`, start, child)
     return { healthMs, readyMs }
   } finally {
-    await stopGroup(pid)
+    await stopGroup(pid, 10_000)
   }
 }
 

@@ -26,12 +26,7 @@ const hydrationBackoff = createExponentialBackoff({ baseMs: 250, maxMs: 10_000 }
 
 const storeHealthSchema = {
   type: 'object',
-  properties: {
-    state: { type: 'string' },
-    users: { type: 'integer' },
-    events: { type: 'integer' },
-    hydrationFailures: { type: 'integer' }
-  }
+  properties: { state: { type: 'string' }, users: { type: 'integer' }, events: { type: 'integer' }, hydrationFailures: { type: 'integer' } }
 } as const
 
 export function notReadyError (): RetryableError {
