@@ -43,10 +43,10 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
   const clock = options.clock ?? systemClock
   const random = options.random ?? systemRandom
-  const app = Fastify({ ...httpServerOptions, loggerInstance: options.logger ?? pino({ level: 'silent' }) })
+  const app = Fastify({ ...httpServerOptions(config.http), loggerInstance: options.logger ?? pino({ level: 'silent' }) })
 
   // Plumbing first: the docs collect every route added after them, and hooks reach every route.
-  void app.register(httpPlugin)
+  void app.register(httpPlugin, config.http)
   void app.register(docsPlugin)
   void app.register(metricsPlugin, { processMetrics: options.processMetrics ?? true })
   void app.register(healthPlugin)

@@ -3,7 +3,7 @@ import type { Env } from '../utils/settings/readSettings.js'
 import { gatewayChecks, gatewaySettings } from './gateway/settings.js'
 import type { GatewaySettings } from './gateway/settings.js'
 import { GatewayError } from './http/errors.js'
-import { httpSettings } from './http/settings.js'
+import { httpChecks, httpSettings } from './http/settings.js'
 import type { HttpSettings } from './http/settings.js'
 
 export type { Env }
@@ -25,7 +25,7 @@ export const defaultConfig: Config = Object.freeze({ http: defaultsOf(httpSettin
  * problem is reported at once, each naming the variable, the value and what was expected.
  */
 export function loadConfig (env: Env): Config {
-  const http = readSettings(httpSettings, env)
+  const http = readSettings(httpSettings, env, httpChecks)
   const gateway = readSettings(gatewaySettings, env, gatewayChecks)
   const problems = [...http.problems, ...gateway.problems]
   if (problems.length > 0) {

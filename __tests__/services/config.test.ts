@@ -34,6 +34,12 @@ const defaults: FlatConfig = {
   host: '127.0.0.1',
   eventServiceUrl: undefined,
   logLevel: 'info',
+  maxConnections: undefined,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  bodyTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 72_000,
+  rateLimitAdminMax: 60,
   upstreamTimeoutMs: 3000,
   hydrationTimeoutMs: 120_000,
   breakerFailureThreshold: 3,
@@ -79,11 +85,16 @@ const integerVariables: readonly { name: string, key: IntegerKey, min: number, m
   { name: 'RATE_LIMIT_WINDOW_MS', key: 'rateLimitWindowMs', min: 1000, max: 86_400_000 },
   { name: 'IDEMPOTENCY_TTL_MS', key: 'idempotencyTtlMs', min: 1000, max: 30 * 86_400_000 },
   { name: 'IDEMPOTENCY_MAX_KEYS', key: 'idempotencyMaxKeys', min: 1, max: 10_000_000 },
-  { name: 'SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', min: 0, max: 600_000 }
+  { name: 'SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', min: 0, max: 600_000 },
+  { name: 'HEADERS_TIMEOUT_MS', key: 'headersTimeoutMs', min: 100, max: 600_000 },
+  { name: 'REQUEST_TIMEOUT_MS', key: 'requestTimeoutMs', min: 100, max: 3_600_000 },
+  { name: 'BODY_TIMEOUT_MS', key: 'bodyTimeoutMs', min: 100, max: 3_600_000 },
+  { name: 'KEEP_ALIVE_TIMEOUT_MS', key: 'keepAliveTimeoutMs', min: 1, max: 3_600_000 },
+  { name: 'RATE_LIMIT_ADMIN_MAX', key: 'rateLimitAdminMax', min: 0, max: 100_000_000 }
 ]
 
 // Leaves the backoff pair room for any valid value of either, so only the variable under test can fail.
-const roomyBackoff = { BREAKER_BACKOFF_BASE_MS: '1', BREAKER_BACKOFF_MAX_MS: '86400000' }
+const roomyBackoff = { BREAKER_BACKOFF_BASE_MS: '1', BREAKER_BACKOFF_MAX_MS: '86400000', HEADERS_TIMEOUT_MS: '100', REQUEST_TIMEOUT_MS: '3600000' }
 
 describe('loadConfig', () => {
   it('uses the defaults when nothing is set', () => {
@@ -126,7 +137,13 @@ describe('loadConfig', () => {
       IDEMPOTENCY_TTL_MS: '3600000',
       IDEMPOTENCY_MAX_KEYS: '500',
       ADMIN_TOKEN: 'an-admin-token-of-some-length',
-      SHUTDOWN_TIMEOUT_MS: '1000'
+      SHUTDOWN_TIMEOUT_MS: '1000',
+      MAX_CONNECTIONS: '5000',
+      HEADERS_TIMEOUT_MS: '2000',
+      REQUEST_TIMEOUT_MS: '20000',
+      BODY_TIMEOUT_MS: '5000',
+      KEEP_ALIVE_TIMEOUT_MS: '4000',
+      RATE_LIMIT_ADMIN_MAX: '10'
     }
     expect(load(env)).toStrictEqual({
       port: 8080,
@@ -153,7 +170,13 @@ describe('loadConfig', () => {
       idempotencyTtlMs: 3_600_000,
       idempotencyMaxKeys: 500,
       adminToken: 'an-admin-token-of-some-length',
-      shutdownTimeoutMs: 1000
+      shutdownTimeoutMs: 1000,
+      maxConnections: 5000,
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 20_000,
+      bodyTimeoutMs: 5000,
+      keepAliveTimeoutMs: 4000,
+      rateLimitAdminMax: 10
     })
   })
 
@@ -211,6 +234,21 @@ describe('loadConfig', () => {
 
   it('allows RATE_LIMIT_MAX=0, which turns rate limiting off', () => {
     expect(load({ RATE_LIMIT_MAX: '0' }).rateLimitMax).toBe(0)
+  })
+
+  describe('the timeout pair', () => {
+    it('accepts REQUEST_TIMEOUT_MS equal to HEADERS_TIMEOUT_MS', () => {
+      expect(load({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '5000' }).requestTimeoutMs).toBe(5000)
+    })
+
+    it('rejects REQUEST_TIMEOUT_MS below HEADERS_TIMEOUT_MS, naming both', () => {
+      const { message } = configError({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '4999' })
+      expect(message).toContain('REQUEST_TIMEOUT_MS="4999" is invalid: expected at least HEADERS_TIMEOUT_MS (5000)')
+    })
+
+    it.each(['0', '1.5', 'abc', '1000001'])('rejects MAX_CONNECTIONS=%j', (value) => {
+      expect(configError({ MAX_CONNECTIONS: value }).message).toContain(`MAX_CONNECTIONS=${JSON.stringify(value)} is invalid`)
+    })
   })
 
   describe('the backoff pair', () => {

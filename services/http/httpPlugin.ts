@@ -1,30 +1,47 @@
 import type { FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import { awaitsContinue, connectionStatsOf, httpServerFactory, sendContinue } from './connections.js'
+import { GatewayError } from './errors.js'
 import { parseJsonBody } from './parseJsonBody.js'
 import { errorHandler, notFoundHandler } from './problem.js'
-import { clientErrorHandler, frameworkErrors, requestEnded, requestStarted } from './protocolErrors.js'
+import { clientErrorHandler, frameworkErrors } from './protocolErrors.js'
 import { requestIdHeader, requestIdOptions } from './requestId.js'
+import type { HttpSettings } from './settings.js'
 import { validatorCompiler } from './validators.js'
 
 /** Largest request body accepted by default, in bytes; a route may lower it. */
 export const maxBodyBytes = 64 * 1024
 
-/** What the server itself must be built with (`Fastify({ ...httpServerOptions })`): these cannot be set by a plugin. */
-export const httpServerOptions = {
-  ...requestIdOptions,
-  bodyLimit: maxBodyBytes,
-  // Ids are opaque and may be long; the params schemas bound them.
-  routerOptions: { maxParamLength: 512 },
-  frameworkErrors,
-  clientErrorHandler
-} as const satisfies FastifyServerOptions
+export type HttpPluginOptions = Pick<HttpSettings, 'bodyTimeoutMs'>
+
+/** What the server itself must be built with (`Fastify({ ...httpServerOptions(settings) })`): these cannot be set by a plugin. */
+export function httpServerOptions (settings: Pick<HttpSettings, 'maxConnections' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'>): FastifyServerOptions {
+  return {
+    ...requestIdOptions,
+    serverFactory: httpServerFactory(settings),
+    bodyLimit: maxBodyBytes,
+    // Ids are opaque and may be long; the params schemas bound them.
+    routerOptions: { maxParamLength: 512 },
+    frameworkErrors,
+    clientErrorHandler,
+    // Requests that arrive while closing are served (their connection is closed after): Fastify's own 503 is not a problem body.
+    return503OnClosing: false
+  }
+}
+
+function hasBody (headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+}
 
 /**
  * How every route speaks HTTP: JSON bodies only (strict UTF-8, no prototype poisoning), the two
- * validators, one problem+json error handler and not-found handler, and the request id echoed on
- * every answer. Applies to the whole instance; register it first.
+ * validators, one problem+json error handler and not-found handler, the request id echoed on every
+ * answer, a body that must arrive within BODY_TIMEOUT_MS, and `100 Continue` sent only once the
+ * body is needed, so that a request refused on its head alone is refused without it. Applies to
+ * the whole instance; register it first.
  */
-export const httpPlugin = fp((app, _options, done) => {
+export const httpPlugin = fp<HttpPluginOptions>((app, options, done) => {
+  const stats = connectionStatsOf(app.server)
   app.setValidatorCompiler(validatorCompiler)
   // Only JSON bodies are accepted: every other content type is a 415, not a parsed string.
   app.removeContentTypeParser('text/plain')
@@ -32,15 +49,38 @@ export const httpPlugin = fp((app, _options, done) => {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJsonBody)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
-  // One hook each way, paid on every request: the id echo, and the count of unanswered requests per connection (for protocol errors).
   app.addHook('onRequest', (request, reply, next) => {
     void reply.header(requestIdHeader, request.id)
-    requestStarted(request.raw.socket)
+    // A client still waiting to send its body will not send it if refused now: the connection cannot carry another request.
+    if (awaitsContinue(request.raw)) void reply.header('connection', 'close')
     next()
   })
-  app.addHook('onResponse', (request, _reply, next) => {
-    requestEnded(request.raw.socket)
-    next()
+  app.addHook('preParsing', (request, reply, payload, next) => {
+    const { raw } = request
+    if (awaitsContinue(raw)) {
+      // Refusals decided by the head alone are answered before the client sends its body (and the connection closed after, since it will not come).
+      const length = Number(raw.headers['content-length'])
+      if (request.is404) return next()
+      if (!app.hasContentTypeParser(request.headers['content-type'] ?? '')) {
+        next(new GatewayError('GW_ERR_REQUEST_MEDIA_TYPE', 'The request body must be application/json'))
+        return
+      }
+      if (length > request.routeOptions.bodyLimit) {
+        next(new GatewayError('GW_ERR_REQUEST_TOO_LARGE', `The request body is over ${request.routeOptions.bodyLimit} bytes`))
+        return
+      }
+      sendContinue(raw, reply.raw)
+      reply.removeHeader('connection')
+    }
+    if (!hasBody(raw.headers)) return next(null, payload)
+    const timer = setTimeout(() => {
+      stats.timeouts.body += 1
+      payload.emit('error', new GatewayError('GW_ERR_REQUEST_TIMEOUT', `The request body did not arrive within ${options.bodyTimeoutMs} ms`))
+    }, options.bodyTimeoutMs)
+    timer.unref()
+    const stop = (): void => { clearTimeout(timer) }
+    payload.once('end', stop).once('close', stop).once('error', stop)
+    next(null, payload)
   })
   done()
 }, { name: 'http', fastify: '5.x' })

@@ -1,10 +1,11 @@
 import type { Socket } from 'node:net'
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { GatewayError, InvalidFieldError, problemType } from './errors.js'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { connectionStatsOf } from './connections.js'
+import { GatewayError, InvalidFieldError } from './errors.js'
+import type { ErrorCode } from './errors.js'
 import { sendProblem } from './problem.js'
-
-/** Requests read from each socket and not yet answered. */
-const unanswered = new WeakMap<Socket, number>()
+import { rawProblem, rawProblemBytes } from './rawProblem.js'
+import { lastRequestOf, whenAnswered } from './socketRequests.js'
 
 /**
  * Errors Fastify meets before a route runs (a path that is not valid percent-encoding, a parameter
@@ -17,37 +18,39 @@ export function frameworkErrors (error: FastifyError, _request: FastifyRequest, 
   void sendProblem(reply, gatewayError)
 }
 
-/** Counts a request read from `socket`, for clientErrorHandler; call from an onRequest hook. */
-export function requestStarted (socket: Socket): void {
-  unanswered.set(socket, (unanswered.get(socket) ?? 0) + 1)
+/** What a parser error means for the client, in the gateway's words. */
+function problemFor (error: Error & { code?: string }): { code: ErrorCode, detail: string } {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { code: 'GW_ERR_REQUEST_TIMEOUT', detail: 'The request did not arrive in time' }
+  if (error.code === 'HPE_HEADER_OVERFLOW') return { code: 'GW_ERR_REQUEST_HEADERS_TOO_LARGE', detail: 'The request headers are too large' }
+  return { code: 'GW_ERR_REQUEST_INVALID', detail: 'The request is not valid HTTP' }
 }
-
-/** Counts a request of `socket` answered; call from an onResponse hook. */
-export function requestEnded (socket: Socket): void {
-  unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1)
-}
-
-const statusText: Partial<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
 
 /**
- * Bytes that are not HTTP. With a request of the same connection still being handled, the
- * connection is only closed: an error answer would be taken by the client as the answer to that
- * request (a write event.com may already have). Otherwise the client gets a problem and the close.
+ * Bytes that are not HTTP, or a request that did not arrive in time. Every request read before the
+ * bad one is answered first, in order: a response still owed is never lost with the connection (a
+ * pipelined write may already be at event.com). A request whose body was arriving when the parser
+ * gave up is failed through Fastify, so it gets its own problem; otherwise a problem for the bad
+ * bytes follows the owed answers. Then the connection is closed. Bound to the Fastify instance.
  */
-export function clientErrorHandler (error: Error & { code?: string }, socket: Socket): void {
+export function clientErrorHandler (this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return
-  if ((unanswered.get(socket) ?? 0) > 0 || !socket.writable) {
-    socket.destroy()
-    return
-  }
-  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-  const body = JSON.stringify({
-    type: problemType('GW_ERR_REQUEST_INVALID'),
-    title: 'The request is invalid',
-    status,
-    detail: status === 431 ? 'The request headers are too large' : status === 408 ? 'The request took too long to arrive' : 'The request is not valid HTTP',
-    code: 'GW_ERR_REQUEST_INVALID',
-    outcome: 'not-forwarded'
+  const { code, detail } = problemFor(error)
+  const last = lastRequestOf(socket)
+  const unfinished = last !== undefined && !last.request.complete ? last.request : undefined
+  const stats = connectionStatsOf(this.server)
+  // Node reports both of its timeouts alike: with no request half-read, it was the head that did not come.
+  if (code === 'GW_ERR_REQUEST_TIMEOUT') stats.timeouts[unfinished === undefined ? 'headers' : 'request'] += 1
+  else stats.protocolErrors += 1
+  this.log.warn({ code, parserError: error.code, lastRequestId: last?.id }, code === 'GW_ERR_REQUEST_TIMEOUT' ? 'request timed out on a connection' : 'protocol error on a connection')
+
+  // Fastify is reading this body: failing the stream makes it answer through the error handler, in order.
+  if (unfinished !== undefined) unfinished.emit('error', new GatewayError(code, detail))
+  whenAnswered(socket, () => {
+    if (!socket.writable) {
+      socket.destroy()
+      return
+    }
+    if (unfinished !== undefined) socket.end()
+    else socket.end(rawProblemBytes(rawProblem(code, detail)))
   })
-  socket.end(`HTTP/1.1 ${status} ${statusText[status] ?? 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyServerOptions } from 'fastify'
+import { rememberRequestId } from './socketRequests.js'
 
 /** The header that carries the request id in from the client, back out, and on to event.com. */
 export const requestIdHeader = 'x-request-id'
@@ -11,7 +12,9 @@ const acceptableId = /^[A-Za-z0-9._:-]{1,128}$/
 /** The client's `x-request-id` when it is acceptable, otherwise a fresh UUID: a bad id is replaced, never rejected. */
 export function requestIdOf (request: IncomingMessage): string {
   const given = request.headers[requestIdHeader]
-  return typeof given === 'string' && acceptableId.test(given) ? given : randomUUID()
+  const id = typeof given === 'string' && acceptableId.test(given) ? given : randomUUID()
+  rememberRequestId(request, id)
+  return id
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net'
-import { integer, list, oneOf, text } from '../../utils/settings/setting.js'
-import type { SettingsOf } from '../../utils/settings/readSettings.js'
+import { integer, list, oneOf, optionalInteger, text } from '../../utils/settings/setting.js'
+import type { CrossCheck, SettingsOf } from '../../utils/settings/readSettings.js'
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -15,8 +15,14 @@ export const httpSettings = {
     doc: 'address to listen on'
   }),
   logLevel: oneOf({ env: 'LOG_LEVEL', values: logLevels, default: 'info', doc: 'the least severe log lines written; `silent` writes none' }),
+  maxConnections: optionalInteger({ env: 'MAX_CONNECTIONS', min: 1, max: 1_000_000, doc: 'most client connections open at once; past it new ones are refused at once. Unset: sized from the open-file limit, less room for upstream sockets, the database and logs' }),
+  headersTimeoutMs: integer({ env: 'HEADERS_TIMEOUT_MS', default: 10_000, min: 100, max: 600_000, unit: 'ms', doc: 'a connection that has not sent a complete request head within this is closed (checked every second, or more often for short timeouts)' }),
+  requestTimeoutMs: integer({ env: 'REQUEST_TIMEOUT_MS', default: 30_000, min: 100, max: 3_600_000, unit: 'ms', doc: 'longest wait for a whole request, head and body, to arrive; then `408`; at least `HEADERS_TIMEOUT_MS`' }),
+  bodyTimeoutMs: integer({ env: 'BODY_TIMEOUT_MS', default: 10_000, min: 100, max: 3_600_000, unit: 'ms', doc: 'longest wait for a body once its head has arrived; then `408`' }),
+  keepAliveTimeoutMs: integer({ env: 'KEEP_ALIVE_TIMEOUT_MS', default: 72_000, min: 1, max: 3_600_000, unit: 'ms', doc: 'how long an idle keep-alive connection is kept between requests (longer than the usual load balancer\'s 60 s)' }),
   rateLimitMax: integer({ env: 'RATE_LIMIT_MAX', default: 10_000, min: 0, max: 100_000_000, doc: 'reads per client per window; `0` turns the read limit off' }),
   rateLimitWriteMax: integer({ env: 'RATE_LIMIT_WRITE_MAX', default: 3000, min: 0, max: 100_000_000, doc: 'writes per client per window; `0` turns the write limit off' }),
+  rateLimitAdminMax: integer({ env: 'RATE_LIMIT_ADMIN_MAX', default: 60, min: 0, max: 100_000_000, doc: 'admin calls per client per window, wrong tokens included, counted apart from writes; `0` turns the admin limit off' }),
   rateLimitWindowMs: integer({ env: 'RATE_LIMIT_WINDOW_MS', default: 60_000, min: 1000, max: 86_400_000, unit: 'ms', doc: 'the rate-limit window' }),
   rateLimitAllowList: list({
     env: 'RATE_LIMIT_ALLOW_LIST',
@@ -36,3 +42,10 @@ export const httpSettings = {
 } as const
 
 export type HttpSettings = SettingsOf<typeof httpSettings>
+
+export const httpChecks: readonly CrossCheck<typeof httpSettings>[] = [
+  // Node refuses a headers timeout longer than the request timeout.
+  (values, valid) => valid('headersTimeoutMs') && valid('requestTimeoutMs') && values.requestTimeoutMs < values.headersTimeoutMs
+    ? `REQUEST_TIMEOUT_MS=${JSON.stringify(String(values.requestTimeoutMs))} is invalid: expected at least HEADERS_TIMEOUT_MS (${values.headersTimeoutMs})`
+    : undefined
+]

@@ -3,6 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import pino from 'pino'
+import { defaultConfig } from '../../../services/config.js'
 import { httpPlugin, httpServerOptions } from '../../../services/http/httpPlugin.js'
 import { GatewayError } from '../../../services/http/errors.js'
 
@@ -23,8 +24,8 @@ function buildIdApp (): { app: FastifyInstance, lines: LogLine[] } {
     }
   })
   const logger: FastifyBaseLogger = pino({ level: 'info' }, destination)
-  const app = Fastify({ ...httpServerOptions, loggerInstance: logger })
-  void app.register(httpPlugin)
+  const app = Fastify({ ...httpServerOptions(defaultConfig.http), loggerInstance: logger })
+  void app.register(httpPlugin, defaultConfig.http)
   void app.register((routes, _options, done) => {
     routes.get('/echo', (request) => ({ id: request.id }))
     routes.get('/fail', () => { throw new GatewayError('GW_ERR_USER_NOT_FOUND', 'no such user') })

@@ -1,0 +1,59 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+
+/** What one connection has read and not yet answered. */
+interface Pending {
+  count: number
+  /** The last request read on it: the one whose body may still be arriving. */
+  last: IncomingMessage | undefined
+  /** Called once every request read so far is answered. */
+  drained: (() => void)[]
+}
+
+const pendingBySocket = new WeakMap<Socket, Pending>()
+const ids = new WeakMap<IncomingMessage, string>()
+
+function pendingOf (socket: Socket): Pending {
+  let pending = pendingBySocket.get(socket)
+  if (pending === undefined) {
+    pending = { count: 0, last: undefined, drained: [] }
+    pendingBySocket.set(socket, pending)
+  }
+  return pending
+}
+
+/**
+ * Counts a request read from its connection until its response is finished or the connection is
+ * gone. Call it from the server's 'request' listener, before Fastify runs, so that pipelined
+ * requests are counted in the order they were read.
+ */
+export function trackRequest (request: IncomingMessage, response: ServerResponse): void {
+  const pending = pendingOf(request.socket)
+  pending.count += 1
+  pending.last = request
+  response.once('close', () => {
+    pending.count -= 1
+    if (pending.count > 0) return
+    const waiting = pending.drained
+    pending.drained = []
+    for (const resume of waiting) resume()
+  })
+}
+
+/** Remembers the id the gateway gave a request, for logs about its connection. */
+export function rememberRequestId (request: IncomingMessage, id: string): void {
+  ids.set(request, id)
+}
+
+/** The last request read on `socket` and its id, if any. */
+export function lastRequestOf (socket: Socket): { readonly request: IncomingMessage, readonly id: string | undefined } | undefined {
+  const last = pendingBySocket.get(socket)?.last
+  return last === undefined ? undefined : { request: last, id: ids.get(last) }
+}
+
+/** Runs `then` once every request read on `socket` has been answered (at once when none is owed). */
+export function whenAnswered (socket: Socket, then: () => void): void {
+  const pending = pendingBySocket.get(socket)
+  if (pending === undefined || pending.count === 0) then()
+  else pending.drained.push(then)
+}
