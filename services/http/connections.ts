@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { FastifyServerFactory } from 'fastify'
 import { rawProblem } from './rawProblem.js'
 import type { HttpSettings } from './settings.js'
@@ -87,7 +87,6 @@ export function connectionsCheckingIntervalMs (headersTimeoutMs: number): number
  */
 export function httpServerFactory (settings: Pick<HttpSettings, 'maxConnections' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'>): FastifyServerFactory {
   return (handler) => {
-    const route = handler as RequestListener
     const server = createServer({
       headersTimeout: settings.headersTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
@@ -103,11 +102,11 @@ export function httpServerFactory (settings: Pick<HttpSettings, 'maxConnections'
     server.on('drop', () => { stats.refused += 1 })
     // Counted before Fastify sees the request, so pipelined requests are counted in the order they were read.
     server.on('request', trackRequest)
-    server.on('request', route)
+    server.on('request', handler)
     server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
       expectingContinue.add(request)
       trackRequest(request, response)
-      route(request, response)
+      handler(request, response)
     })
     server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
       const problem = rawProblem('GW_ERR_EXPECTATION_FAILED', 'Only Expect: 100-continue is supported')

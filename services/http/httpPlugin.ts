@@ -60,7 +60,10 @@ export const httpPlugin = fp<HttpPluginOptions>((app, options, done) => {
     if (awaitsContinue(raw)) {
       // Refusals decided by the head alone are answered before the client sends its body (and the connection closed after, since it will not come).
       const length = Number(raw.headers['content-length'])
-      if (request.is404) return next()
+      if (request.is404) {
+        next(null, payload)
+        return
+      }
       if (!app.hasContentTypeParser(request.headers['content-type'] ?? '')) {
         next(new GatewayError('GW_ERR_REQUEST_MEDIA_TYPE', 'The request body must be application/json'))
         return
@@ -72,7 +75,10 @@ export const httpPlugin = fp<HttpPluginOptions>((app, options, done) => {
       sendContinue(raw, reply.raw)
       reply.removeHeader('connection')
     }
-    if (!hasBody(raw.headers)) return next(null, payload)
+    if (!hasBody(raw.headers)) {
+      next(null, payload)
+      return
+    }
     const timer = setTimeout(() => {
       stats.timeouts.body += 1
       payload.emit('error', new GatewayError('GW_ERR_REQUEST_TIMEOUT', `The request body did not arrive within ${options.bodyTimeoutMs} ms`))
