@@ -10,7 +10,7 @@ export interface ConfigOverrides {
 }
 
 /** The defaults, with rate limits off so no test meets a 429 it did not ask for. */
-export const testConfig: Config = withConfig(defaultConfig, { http: { rateLimitMax: 0, rateLimitWriteMax: 0 } })
+export const testConfig: Config = withConfig(defaultConfig, { http: { rateLimitMax: 0, rateLimitWriteMax: 0, rateLimitAdminMax: 0 } })
 
 /** `base` with `overrides` applied, area by area. */
 export function withConfig (base: Config, overrides: ConfigOverrides = {}): Config {

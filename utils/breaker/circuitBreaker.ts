@@ -153,6 +153,28 @@ export class CircuitBreaker {
     return value
   }
 
+  /**
+   * The rejection a call started now would get, without starting one or changing any state; undefined
+   * when it would be let through (an open period that is over lets the next call through as the probe).
+   * For refusing work before it is prepared, e.g. before a request body is read.
+   */
+  peek (): BreakerRejection | undefined {
+    const state = this.#state
+    switch (state.name) {
+      case 'closed':
+      case 'forced-closed':
+        return undefined
+      case 'forced-open':
+        return withoutStack(() => new BreakerRejection(this.#options.maxOpenMs, 'forced-open'))
+      case 'half-open':
+        return withoutStack(() => new BreakerRejection(this.#halfOpenRetryAfterMs, 'half-open'))
+      case 'open': {
+        const now = this.#options.clock()
+        return now < state.retryAt ? withoutStack(() => new BreakerRejection(state.retryAt - now, 'open')) : undefined
+      }
+    }
+  }
+
   /** Rejects every call, until `reset()` or `forceClose()`. */
   forceOpen (): void {
     this.#transition({ name: 'forced-open', openedAt: this.#options.clock() }, 'forced-open')
@@ -190,25 +212,16 @@ export class CircuitBreaker {
     }
   }
 
-  /** Throws when the call may not reach the upstream; turns an expired open period into the probe. */
+  /**
+   * Throws when the call may not reach the upstream; turns an expired open period into the probe.
+   * Half-open always means the probe is in flight: it is entered by the call that becomes the probe.
+   * retryAt is fixed for the whole open period, so the wait never grows between two rejections.
+   */
   #admit (): void {
+    const rejection = this.peek()
+    if (rejection !== undefined) throw rejection
     const state = this.#state
-    switch (state.name) {
-      case 'closed':
-      case 'forced-closed':
-        return
-      case 'forced-open':
-        throw withoutStack(() => new BreakerRejection(this.#options.maxOpenMs, 'forced-open'))
-      case 'half-open':
-        // Half-open always means the probe is in flight: it is entered by the call that becomes the probe.
-        throw withoutStack(() => new BreakerRejection(this.#halfOpenRetryAfterMs, 'half-open'))
-      case 'open': {
-        const now = this.#options.clock()
-        // retryAt is fixed for the whole open period, so this never grows between two rejections.
-        if (now < state.retryAt) throw withoutStack(() => new BreakerRejection(state.retryAt - now, 'open'))
-        this.#transition({ name: 'half-open', attempt: state.attempt }, 'probe')
-      }
-    }
+    if (state.name === 'open') this.#transition({ name: 'half-open', attempt: state.attempt }, 'probe')
   }
 
   #verdictOf (error: unknown): Verdict {

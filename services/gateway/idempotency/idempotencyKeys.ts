@@ -16,6 +16,8 @@ export type Begin<B> =
 export interface IdempotencyKeys<B = unknown> {
   /** Keys remembered, in flight included. */
   count: () => Promise<number>
+  /** Whether a response is stored for `key`, so that a repeat with the same body would be a replay. */
+  completed: (key: string) => Promise<boolean>
   /**
    * Starts an attempt for `key`. Rejects with GW_ERR_IDEMPOTENCY_MISMATCH (422) when the key was used
    * with another fingerprint, GW_ERR_IDEMPOTENCY_IN_FLIGHT (409, retryable) while an attempt is running

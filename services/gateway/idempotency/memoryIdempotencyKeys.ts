@@ -51,6 +51,10 @@ export class MemoryIdempotencyKeys<B = unknown> implements IdempotencyKeys<B> {
     return Promise.resolve(this.#entries.size)
   }
 
+  completed (key: string): Promise<boolean> {
+    return Promise.resolve(this.#entries.get(key)?.state === 'completed')
+  }
+
   /** Keys whose request is being processed now. */
   get inFlight (): number {
     return this.#entries.pinnedSize

@@ -17,13 +17,14 @@ const actions = {
 
 /**
  * POST /admin/breaker/{open,close,reset}: operator overrides, answered with the breaker's snapshot.
- * Register them only when a token is configured; without one they do not exist (404). The write
- * limit runs before the token check, so guessing tokens spends the quota too.
+ * Register them only when a token is configured; without one they do not exist (404). They have a
+ * quota of their own, counted apart from client writes, so clients cannot lock the operator out;
+ * it runs before the token check, so guessing tokens spends it too.
  */
 export const breakerAdminRoutes: FastifyPluginCallback<BreakerAdminOptions> = (app, options, done) => {
   const breaker = app.eventServiceBreaker
   const guard = bearerGuard(options.token)
-  const limit = app.rateLimits.hook('writes')
+  const limit = app.rateLimits.hook('admin')
   const onRequest = limit === undefined ? [guard] : [limit, guard]
   for (const [action, { summary, run }] of Object.entries(actions)) {
     app.post(`/admin/breaker/${action}`, {

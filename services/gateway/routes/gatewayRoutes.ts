@@ -1,9 +1,10 @@
-import type { FastifyPluginCallback, onRequestHookHandler } from 'fastify'
+import type { FastifyPluginCallback, onRequestAsyncHookHandler, onRequestHookHandler } from 'fastify'
 import { isBreakerRejection } from '../../../utils/breaker/circuitBreaker.js'
 import { isGatewayError } from '../../http/errors.js'
 import { counter } from '../../operability/index.js'
+import { parseKey } from '../idempotency/keyHeader.js'
 import { notReadyError } from '../store/hydrationPlugin.js'
-import { BreakerOpenError } from '../upstream/upstreamErrors.js'
+import { BreakerOpenError, asWriteRejection } from '../upstream/upstreamErrors.js'
 import { addEventRoute } from './addEvent.js'
 import { breakerAdminRoutes } from './breakerAdmin.js'
 import { eventRoutes } from './events.js'
@@ -29,6 +30,15 @@ function rejectionReason (error: unknown): RejectionReason | undefined {
   return undefined
 }
 
+/** The Idempotency-Key of a request, or undefined when it has none or an invalid one (the route answers that). */
+function idempotencyKeyOf (header: string | string[] | undefined): string | undefined {
+  try {
+    return parseKey(header)
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * The gateway's HTTP surface: reads, the write, and the breaker's admin routes. Reads and writes
  * are limited apart; a write refused by the limiter while the breaker is open gets the larger wait.
@@ -45,10 +55,21 @@ export const gatewayRoutes: FastifyPluginCallback<GatewayRoutesOptions> = (app, 
 
   const breaker = app.eventServiceBreaker
   const storeReady: onRequestHookHandler = (_request, _reply, next) => { next(app.hydrator.state === 'ready' ? undefined : notReadyError()) }
+  // A write the breaker would refuse is refused on its head, before its body is read or validated:
+  // it is not forwarded whatever it holds, and Retry-After says when to come back. A repeat of a
+  // write already acknowledged goes on: its answer is a replay, which event.com is not needed for.
+  const breakerAdmits: onRequestAsyncHookHandler = async (request) => {
+    const rejection = breaker.peek()
+    if (rejection === undefined) return
+    const key = idempotencyKeyOf(request.headers['idempotency-key'])
+    if (key !== undefined && await app.idempotencyKeys.completed(key)) return
+    throw asWriteRejection(rejection)
+  }
   const reads = app.rateLimits.hook('reads')
   const writes = app.rateLimits.hook('writes', { refusedForMs: () => breaker.snapshot().retryAfterMs ?? 0 })
+  // The order of the checks on a write: rate limit, breaker, store readiness, then the body, then the user.
   const readHooks = reads === undefined ? [storeReady] : [reads, storeReady]
-  const writeHooks = writes === undefined ? [storeReady] : [writes, storeReady]
+  const writeHooks = writes === undefined ? [breakerAdmits, storeReady] : [writes, breakerAdmits, storeReady]
 
   void app.register(userRoutes, { onRequest: readHooks })
   void app.register(eventRoutes, { onRequest: readHooks })

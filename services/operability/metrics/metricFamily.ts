@@ -21,6 +21,8 @@ export type Labels<L extends string> = Readonly<Record<L, string>>
 
 export interface CounterHandle<L extends string> {
   inc: (labels: Labels<L>, value?: number) => void
+  /** Reads running totals kept elsewhere at every scrape; they only grow. Replaces any earlier collector. */
+  collect: (read: () => Iterable<readonly [Labels<L>, number]>) => void
 }
 
 export interface GaugeHandle<L extends string> {

@@ -1,5 +1,7 @@
 import fp from 'fastify-plugin'
-import { counter, histogram } from './metricFamily.js'
+import { connectionStatsOf } from '../../http/connections.js'
+import type { TimeoutKind } from '../../http/connections.js'
+import { counter, gauge, histogram } from './metricFamily.js'
 import { createMetrics } from './metricsRegistry.js'
 import type { Metrics, MetricsOptions } from './metricsRegistry.js'
 
@@ -12,19 +14,30 @@ declare module 'fastify' {
 const requestFamilies = {
   requests: counter('http_requests_total', 'HTTP requests answered, by route pattern, method and status', ['route', 'method', 'status']),
   // prom-client's default buckets (5 ms to 10 s) span both cached reads and a write that waits for the upstream timeout.
-  requestDuration: histogram('http_request_duration_seconds', 'Time from receiving a request to sending the last byte of its response, in seconds', ['route', 'method', 'status'])
+  requestDuration: histogram('http_request_duration_seconds', 'Time from receiving a request to sending the last byte of its response, in seconds', ['route', 'method', 'status']),
+  connectionsOpen: gauge('http_connections_open', 'Client connections open now (at most MAX_CONNECTIONS)'),
+  connectionsRefused: counter('http_connections_refused_total', 'Client connections refused at once because MAX_CONNECTIONS were open'),
+  connectionTimeouts: counter('http_connection_timeouts_total', 'Connections closed because a request head, body or whole request did not arrive in time, by which', ['kind']),
+  protocolErrors: counter('http_protocol_errors_total', 'Connections closed after bytes that are not HTTP')
 }
+
+const timeoutKinds: readonly TimeoutKind[] = ['headers', 'body', 'request']
 
 /** Label for requests that matched no route: the raw URL would make one series per probe of a scanner. */
 const notFoundRoute = 'not-found'
 
 /**
  * The instance's metrics registry, decorated as `metrics` for every area to register its families
- * on, and the request metrics, recorded for every answered request.
+ * on; the request metrics, recorded for every answered request; and the connection layer's counters.
  */
 export const metricsPlugin = fp<MetricsOptions>((app, options, done) => {
   const metrics = createMetrics(options)
-  const { requests, requestDuration } = metrics.register(requestFamilies)
+  const { requests, requestDuration, connectionsOpen, connectionsRefused, connectionTimeouts, protocolErrors } = metrics.register(requestFamilies)
+  const connections = connectionStatsOf(app.server)
+  connectionsOpen.collect(() => [[{}, connections.open]])
+  connectionsRefused.collect(() => [[{}, connections.refused]])
+  connectionTimeouts.collect(() => timeoutKinds.map((kind) => [{ kind }, connections.timeouts[kind]] as const))
+  protocolErrors.collect(() => [[{}, connections.protocolErrors]])
   app.decorate('metrics', metrics)
   app.addHook('onResponse', (request, reply, next) => {
     const labels = { route: request.routeOptions.url ?? notFoundRoute, method: request.method, status: String(reply.statusCode) }

@@ -41,9 +41,29 @@ function seriesCache<C> (labelNames: readonly string[], make: (labels: Record<st
 }
 
 function counterHandle (family: MetricFamily, registry: Registry): CounterHandle<string> {
-  const metric = new Counter({ name: family.name, help: family.help, labelNames: family.labels, registers: [registry] })
+  let read: Parameters<CounterHandle<string>['collect']>[0] | undefined
+  // What each series was last moved to by the collector: a counter only goes up, by the difference.
+  const collected = new Map<string, number>()
+  const metric: Counter = new Counter({
+    name: family.name,
+    help: family.help,
+    labelNames: family.labels,
+    registers: [registry],
+    collect () {
+      if (read === undefined) return
+      for (const [labels, total] of read()) {
+        const key = family.labels.map((name) => labels[name] ?? '').join('\u0000')
+        const before = collected.get(key) ?? 0
+        if (total > before || !collected.has(key)) child(labels).inc(Math.max(0, total - before))
+        collected.set(key, Math.max(before, total))
+      }
+    }
+  })
   const child = seriesCache(family.labels, (labels) => metric.labels(labels))
-  return { inc: (labels, value = 1) => { child(labels).inc(value) } }
+  return {
+    inc: (labels, value = 1) => { child(labels).inc(value) },
+    collect: (next) => { read = next }
+  }
 }
 
 function gaugeHandle (family: MetricFamily, registry: Registry): GaugeHandle<string> {

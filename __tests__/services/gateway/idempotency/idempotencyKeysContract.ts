@@ -180,6 +180,22 @@ export function idempotencyKeysContract (name: string, make: (setup: Idempotency
     })
   })
 
+  describe(`${name}: completed`, () => {
+    it('is true only while a stored response would be replayed', async () => {
+      const h = await harness({ ttlMs: 1000 })
+      expect(await h.keys.completed('k')).toBe(false)
+      await h.keys.begin('k', printA, h.newEventId)
+      expect(await h.keys.completed('k')).toBe(false)
+      await h.keys.fail('k')
+      expect(await h.keys.completed('k')).toBe(false)
+      await h.keys.begin('k', printA, h.newEventId)
+      await h.keys.succeed('k', 201, { id: 'id-1', ...bodyA })
+      expect(await h.keys.completed('k')).toBe(true)
+      h.clock.advance(1000)
+      expect(await h.keys.completed('k')).toBe(false)
+    })
+  })
+
   describe(`${name}: abandon`, () => {
     it('forgets a first attempt, so the key can be used again with another body and a new id', async () => {
       const h = await harness()

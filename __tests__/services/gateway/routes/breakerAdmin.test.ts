@@ -8,8 +8,8 @@ const token = 'correct-horse-battery-staple'
 const startedAt = 1_700_000_000_000
 
 /** The gateway with the admin routes when a token is given, and its breaker, on a manual clock at `startedAt`. */
-async function buildAdminApp (options: { adminToken?: string, writeMax?: number } = {}): Promise<{ app: FastifyInstance, breaker: CircuitBreaker }> {
-  const { app } = await buildTestApp({ config: { http: { adminToken: options.adminToken, rateLimitWriteMax: options.writeMax ?? 0 } } })
+async function buildAdminApp (options: { adminToken?: string, writeMax?: number, adminMax?: number } = {}): Promise<{ app: FastifyInstance, breaker: CircuitBreaker }> {
+  const { app } = await buildTestApp({ config: { http: { adminToken: options.adminToken, rateLimitWriteMax: options.writeMax ?? 0, rateLimitAdminMax: options.adminMax ?? 0 } } })
   await app.ready()
   return { app, breaker: app.eventServiceBreaker }
 }
@@ -98,13 +98,25 @@ describe('admin breaker routes', () => {
     expect(breaker.state).toBe('closed')
   })
 
-  it('is rate limited like any other write, wrong guesses included', async () => {
-    const { app, breaker } = await buildAdminApp({ adminToken: token, writeMax: 2 })
+  it('is rate limited with a quota of its own, wrong guesses included', async () => {
+    const { app, breaker } = await buildAdminApp({ adminToken: token, adminMax: 2 })
     expect((await post(app, 'open', 'Bearer guess')).statusCode).toBe(401)
     expect((await post(app, 'open', `Bearer ${token}`)).statusCode).toBe(200)
     const limited = await post(app, 'reset', `Bearer ${token}`)
     expect(limited.statusCode).toBe(429)
     expect(limited.json()).toMatchObject({ code: 'GW_ERR_RATE_LIMITED' })
+    expect(breaker.state).toBe('forced-open')
+  })
+
+  it('still answers the operator once a client has spent its write quota', async () => {
+    const { app, breaker } = await buildAdminApp({ adminToken: token, writeMax: 2, adminMax: 5 })
+    const write = (): Promise<LightMyRequestResponse> => app.inject({ method: 'POST', url: '/addEvent', headers: { 'content-type': 'application/json' }, payload: '{"name":"x","userId":"1"}' })
+    expect((await write()).statusCode).toBe(201)
+    expect((await write()).statusCode).toBe(201)
+    expect((await write()).statusCode).toBe(429)
+    const opened = await post(app, 'open', `Bearer ${token}`)
+    expect(opened.statusCode).toBe(200)
+    expect(opened.headers['ratelimit-policy']).toBe('"admin";q=5;w=60')
     expect(breaker.state).toBe('forced-open')
   })
 
