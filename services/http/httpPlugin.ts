@@ -3,9 +3,10 @@ import fp from 'fastify-plugin'
 import { awaitsContinue, connectionStatsOf, httpServerFactory, sendContinue } from './connections.js'
 import { GatewayError } from './errors.js'
 import { parseJsonBody } from './parseJsonBody.js'
-import { errorHandler, notFoundHandler } from './problem.js'
+import { errorHandler, notFoundHandler, routeNotFound } from './problem.js'
 import { clientErrorHandler, frameworkErrors } from './protocolErrors.js'
 import { requestIdHeader, requestIdOptions } from './requestId.js'
+import { failRequest, takeFailure } from './socketRequests.js'
 import type { HttpSettings } from './settings.js'
 import { validatorCompiler } from './validators.js'
 
@@ -57,11 +58,18 @@ export const httpPlugin = fp<HttpPluginOptions>((app, options, done) => {
   })
   app.addHook('preParsing', (request, reply, payload, next) => {
     const { raw } = request
+    // The connection failed while the request was on its way through the hooks.
+    const failure = takeFailure(raw)
+    if (failure !== undefined) {
+      next(failure)
+      return
+    }
     if (awaitsContinue(raw)) {
       // Refusals decided by the head alone are answered before the client sends its body (and the connection closed after, since it will not come).
       const length = Number(raw.headers['content-length'])
+      // The not-found handler would wait for the body before answering.
       if (request.is404) {
-        next(null, payload)
+        next(routeNotFound(request))
         return
       }
       if (!app.hasContentTypeParser(request.headers['content-type'] ?? '')) {
@@ -81,7 +89,7 @@ export const httpPlugin = fp<HttpPluginOptions>((app, options, done) => {
     }
     const timer = setTimeout(() => {
       stats.timeouts.body += 1
-      payload.emit('error', new GatewayError('GW_ERR_REQUEST_TIMEOUT', `The request body did not arrive within ${options.bodyTimeoutMs} ms`))
+      failRequest(raw, new GatewayError('GW_ERR_REQUEST_TIMEOUT', `The request body did not arrive within ${options.bodyTimeoutMs} ms`))
     }, options.bodyTimeoutMs)
     timer.unref()
     const stop = (): void => { clearTimeout(timer) }

@@ -99,7 +99,12 @@ export function errorHandler (this: unknown, error: FastifyError, request: Fasti
   return sendProblem(reply, gatewayError)
 }
 
-export function notFoundHandler (request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** The 404 for a request no route matches; the path is cut short, so a scanner's long URL is not echoed whole. */
+export function routeNotFound (request: FastifyRequest): GatewayError {
   const path = request.url.length > 200 ? `${request.url.slice(0, 200)}…` : request.url
-  return sendProblem(reply, new GatewayError('GW_ERR_ROUTE_NOT_FOUND', `No route for ${request.method} ${path}`))
+  return new GatewayError('GW_ERR_ROUTE_NOT_FOUND', `No route for ${request.method} ${path}`)
+}
+
+export function notFoundHandler (request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, routeNotFound(request))
 }

@@ -5,7 +5,7 @@ import { GatewayError, InvalidFieldError } from './errors.js'
 import type { ErrorCode } from './errors.js'
 import { sendProblem } from './problem.js'
 import { rawProblem, rawProblemBytes } from './rawProblem.js'
-import { lastRequestOf, whenAnswered } from './socketRequests.js'
+import { failRequest, lastRequestOf, whenAnswered } from './socketRequests.js'
 
 /**
  * Errors Fastify meets before a route runs (a path that is not valid percent-encoding, a parameter
@@ -44,7 +44,7 @@ export function clientErrorHandler (this: FastifyInstance, error: Error & { code
   this.log.warn({ code, parserError: error.code, lastRequestId: last?.id }, code === 'GW_ERR_REQUEST_TIMEOUT' ? 'request timed out on a connection' : 'protocol error on a connection')
 
   // Fastify is reading this body: failing the stream makes it answer through the error handler, in order.
-  if (unfinished !== undefined) unfinished.emit('error', new GatewayError(code, detail))
+  if (unfinished !== undefined) failRequest(unfinished, new GatewayError(code, detail))
   whenAnswered(socket, () => {
     if (!socket.writable) {
       socket.destroy()

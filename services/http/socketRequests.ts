@@ -57,3 +57,22 @@ export function whenAnswered (socket: Socket, then: () => void): void {
   if (pending === undefined || pending.count === 0) then()
   else pending.drained.push(then)
 }
+
+const failures = new WeakMap<IncomingMessage, Error>()
+
+/**
+ * Fails a request whose body can no longer arrive: its body stream errors when it is being read;
+ * when it is not read yet, the failure waits for the reader (`takeFailure`), since an 'error'
+ * nobody listens to would end the process.
+ */
+export function failRequest (request: IncomingMessage, error: Error): void {
+  if (request.listenerCount('error') > 0) request.emit('error', error)
+  else failures.set(request, error)
+}
+
+/** The failure waiting for this request's body reader, if any (taken once). */
+export function takeFailure (request: IncomingMessage): Error | undefined {
+  const failure = failures.get(request)
+  failures.delete(request)
+  return failure
+}
