@@ -45,18 +45,8 @@ export const problemSchema = {
   }
 } as const
 
-export const errorResponses = {
-  '4xx': problemSchema,
-  '5xx': problemSchema
-} as const
-
 /** The problem body of a route that forwards writes: it always says what became of the write. */
 export const writeProblemSchema = {
   ...problemSchema,
   required: ['type', 'title', 'status', 'detail', 'code', 'outcome', 'requestId']
-} as const
-
-export const writeErrorResponses = {
-  '4xx': writeProblemSchema,
-  '5xx': writeProblemSchema
 } as const

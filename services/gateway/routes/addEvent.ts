@@ -1,5 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify'
-import { idSchema, writeErrorResponses } from '../../http/schemas.js'
+import { problems, responseHeaders, success } from '../../http/openapi.js'
+import { idSchema } from '../../http/schemas.js'
 import { parseKey } from '../idempotency/keyHeader.js'
 import { eventSchema } from '../schemas.js'
 import type { DataRouteOptions } from './dataRouteOptions.js'
@@ -37,7 +38,23 @@ export const addEventRoute: FastifyPluginCallback<DataRouteOptions> = (app, { on
     onRequest,
     bodyLimit: addEventBodyLimit,
     config: { reportsOutcome: true },
-    schema: { headers: headersSchema, body: bodySchema, response: { 201: eventSchema, ...writeErrorResponses } }
+    schema: {
+      operationId: 'addEvent',
+      summary: 'Add an event: forwarded to event.com, stored once event.com has it',
+      tags: ['writes'],
+      security: [],
+      headers: headersSchema,
+      body: bodySchema,
+      response: {
+        201: success('The event as stored, with the id the gateway gave it', eventSchema, { headers: { ...responseHeaders.idempotentReplayed, ...responseHeaders.rateLimit } }),
+        ...problems([
+          'GW_ERR_REQUEST_INVALID', 'GW_ERR_REQUEST_MALFORMED_JSON', 'GW_ERR_USER_NOT_FOUND', 'GW_ERR_REQUEST_TIMEOUT', 'GW_ERR_IDEMPOTENCY_IN_FLIGHT',
+          'GW_ERR_REQUEST_TOO_LARGE', 'GW_ERR_REQUEST_MEDIA_TYPE', 'GW_ERR_IDEMPOTENCY_MISMATCH', 'GW_ERR_RATE_LIMITED', 'GW_ERR_INTERNAL',
+          'GW_ERR_UPSTREAM_STATUS', 'GW_ERR_UPSTREAM_UNREACHABLE', 'GW_ERR_UPSTREAM_DISCONNECTED', 'GW_ERR_UPSTREAM_INVALID_RESPONSE',
+          'GW_ERR_BREAKER_OPEN', 'GW_ERR_BULKHEAD_FULL', 'GW_ERR_STORE_NOT_READY', 'GW_ERR_UPSTREAM_TIMEOUT'
+        ], { writes: true, limited: true })
+      }
+    }
   }, async (request, reply) => {
     const { name, details } = request.body
     const accepted = await app.eventWrites.accept(

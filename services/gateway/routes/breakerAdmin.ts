@@ -1,7 +1,7 @@
 import type { FastifyPluginCallback } from 'fastify'
 import type { CircuitBreaker } from '../../../utils/breaker/circuitBreaker.js'
 import { adminSecurityScheme, bearerGuard } from '../../http/bearerGuard.js'
-import { errorResponses } from '../../http/schemas.js'
+import { problems, responseHeaders, success } from '../../http/openapi.js'
 import { breakerSnapshotSchema } from '../schemas.js'
 
 export interface BreakerAdminOptions {
@@ -10,9 +10,9 @@ export interface BreakerAdminOptions {
 }
 
 const actions = {
-  open: { summary: 'Force the circuit breaker open', run: (breaker: CircuitBreaker) => { breaker.forceOpen() } },
-  close: { summary: 'Force the circuit breaker closed', run: (breaker: CircuitBreaker) => { breaker.forceClose() } },
-  reset: { summary: 'Reset the circuit breaker to closed, no longer forced', run: (breaker: CircuitBreaker) => { breaker.reset() } }
+  open: { operationId: 'forceBreakerOpen', summary: 'Force the circuit breaker open', run: (breaker: CircuitBreaker) => { breaker.forceOpen() } },
+  close: { operationId: 'forceBreakerClosed', summary: 'Force the circuit breaker closed', run: (breaker: CircuitBreaker) => { breaker.forceClose() } },
+  reset: { operationId: 'resetBreaker', summary: 'Reset the circuit breaker to closed, no longer forced', run: (breaker: CircuitBreaker) => { breaker.reset() } }
 } as const
 
 /**
@@ -26,14 +26,18 @@ export const breakerAdminRoutes: FastifyPluginCallback<BreakerAdminOptions> = (a
   const guard = bearerGuard(options.token)
   const limit = app.rateLimits.hook('admin')
   const onRequest = limit === undefined ? [guard] : [limit, guard]
-  for (const [action, { summary, run }] of Object.entries(actions)) {
+  for (const [action, { operationId, summary, run }] of Object.entries(actions)) {
     app.post(`/admin/breaker/${action}`, {
       onRequest,
       schema: {
+        operationId,
         summary,
         tags: ['admin'],
         security: [{ [adminSecurityScheme]: [] }],
-        response: { 200: breakerSnapshotSchema, ...errorResponses }
+        response: {
+          200: success('The breaker\'s snapshot after the command', breakerSnapshotSchema, { headers: responseHeaders.rateLimit }),
+          ...problems(['GW_ERR_ADMIN_UNAUTHORIZED', 'GW_ERR_RATE_LIMITED', 'GW_ERR_INTERNAL'], { limited: true })
+        }
       }
     }, (request) => {
       run(breaker)

@@ -1,17 +1,26 @@
 import type { FastifyPluginCallback } from 'fastify'
 import { GatewayError } from '../../http/errors.js'
 import { sendPage } from '../../http/paging.js'
-import { errorResponses, idSchema, pageQuerySchema, pageRequest } from '../../http/schemas.js'
+import { problems, responseHeaders, success } from '../../http/openapi.js'
+import { idSchema, pageQuerySchema, pageRequest } from '../../http/schemas.js'
 import type { PageQuery } from '../../http/schemas.js'
 import { eventSchema } from '../schemas.js'
 import type { DataRouteOptions } from './dataRouteOptions.js'
 
-const eventListResponse = { 200: { type: 'array', items: eventSchema }, ...errorResponses }
+const page = (description: string): ReturnType<typeof success> =>
+  success(description, { type: 'array', items: eventSchema }, { headers: { ...responseHeaders.link, ...responseHeaders.rateLimit } })
 
 export const eventRoutes: FastifyPluginCallback<DataRouteOptions> = (app, { onRequest }, done) => {
   app.get<{ Querystring: PageQuery }>('/getEvents', {
     onRequest,
-    schema: { querystring: pageQuerySchema, response: eventListResponse }
+    schema: {
+      operationId: 'getEvents',
+      summary: 'Every event, oldest first, one page',
+      tags: ['reads'],
+      security: [],
+      querystring: pageQuerySchema,
+      response: { 200: page('One page of events'), ...problems(['GW_ERR_REQUEST_INVALID', 'GW_ERR_RATE_LIMITED', 'GW_ERR_INTERNAL', 'GW_ERR_STORE_NOT_READY'], { limited: true }) }
+    }
   }, async (request, reply) => {
     const query = pageRequest(request.query)
     return sendPage(request, reply, await app.eventStore.listEventsJson(query), query.limit)
@@ -20,9 +29,16 @@ export const eventRoutes: FastifyPluginCallback<DataRouteOptions> = (app, { onRe
   app.get<{ Params: { id: string }, Querystring: PageQuery }>('/getEventsByUserId/:id', {
     onRequest,
     schema: {
+      operationId: 'getEventsByUserId',
+      summary: 'One user\'s events, in the order they were added, one page',
+      tags: ['reads'],
+      security: [],
       params: { type: 'object', required: ['id'], properties: { id: idSchema } },
       querystring: pageQuerySchema,
-      response: eventListResponse
+      response: {
+        200: page('One page of the user\'s events; [] for a user without events'),
+        ...problems(['GW_ERR_REQUEST_INVALID', 'GW_ERR_USER_NOT_FOUND', 'GW_ERR_RATE_LIMITED', 'GW_ERR_INTERNAL', 'GW_ERR_STORE_NOT_READY'], { limited: true })
+      }
     }
   }, async (request, reply) => {
     const query = pageRequest(request.query)

@@ -1,12 +1,21 @@
 import type { FastifyPluginCallback } from 'fastify'
-import { errorResponses } from '../../http/schemas.js'
+import { problems, responseHeaders, success } from '../../http/openapi.js'
 import { userSchema } from '../schemas.js'
 import type { DataRouteOptions } from './dataRouteOptions.js'
 
 export const userRoutes: FastifyPluginCallback<DataRouteOptions> = (app, { onRequest }, done) => {
   app.get('/getUsers', {
     onRequest,
-    schema: { response: { 200: { type: 'array', items: userSchema }, ...errorResponses } }
+    schema: {
+      operationId: 'getUsers',
+      summary: 'Every user, with the ids of their events',
+      tags: ['reads'],
+      security: [],
+      response: {
+        200: success('The users, each with their event ids, oldest first', { type: 'array', items: userSchema }, { headers: responseHeaders.rateLimit }),
+        ...problems(['GW_ERR_RATE_LIMITED', 'GW_ERR_INTERNAL', 'GW_ERR_STORE_NOT_READY'], { limited: true })
+      }
+    }
   }, () => app.eventStore.listUsers())
   done()
 }

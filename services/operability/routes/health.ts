@@ -1,6 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify'
 import { sendProblem } from '../../http/problem.js'
-import { problemSchema } from '../../http/schemas.js'
+import { problems, success } from '../../http/openapi.js'
 
 /**
  * GET /health (every area's sections; answers whatever their state) and GET /ready (200 once every
@@ -19,7 +19,13 @@ export const healthRoutes: FastifyPluginCallback = (app, _options, done) => {
   }
 
   app.get('/health', {
-    schema: { summary: 'Liveness, with the state of each part', tags: ['operability'], response: { 200: schema } }
+    schema: {
+      operationId: 'getHealth',
+      summary: 'Liveness, with the state of each part',
+      tags: ['operability'],
+      security: [],
+      response: { 200: success('Alive; each part says how it is', schema) }
+    }
   }, async () => {
     const body: Record<string, unknown> = { status: 'ok' }
     for (const section of sections) body[section.name] = await section.read()
@@ -28,9 +34,14 @@ export const healthRoutes: FastifyPluginCallback = (app, _options, done) => {
 
   app.get('/ready', {
     schema: {
+      operationId: 'getReady',
       summary: 'Readiness: 200 once the gateway can serve',
       tags: ['operability'],
-      response: { 200: { type: 'object', properties: { ready: { type: 'boolean' } } }, 503: problemSchema }
+      security: [],
+      response: {
+        200: success('Ready to serve', { type: 'object', properties: { ready: { type: 'boolean' } } }),
+        ...problems(['GW_ERR_STORE_NOT_READY'])
+      }
     }
   }, async (_request, reply) => {
     const problem = app.health.notReady()
