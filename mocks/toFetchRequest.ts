@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 
 // Connection-level headers describe the socket to 127.0.0.1, not the request to event.com.
-const hopByHopHeaders = new Set([
+export const hopByHopHeaders: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host'
 ])
 

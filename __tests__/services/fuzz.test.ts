@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Event } from '../../services/gateway/store/eventStore.js'
-import { seedEvents, seedUsers } from '../helpers/fakeEventService.js'
+import { seedEvents, seedUsers } from '../helpers/seed.js'
 import { buildMockedApp } from '../helpers/mockedApp.js'
 import { expectNoLeak, expectSafeResponse } from '../helpers/responseSafety.js'
 import { buildTestApp } from '../helpers/testApp.js'
@@ -114,7 +114,7 @@ const rawBody = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 20
 
 describe('fuzz: POST /addEvent over inject()', () => {
   it('forwards a write exactly when the body is a valid event for a known user, sent as JSON', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const contentType = fc.oneof(
       { arbitrary: fc.constantFrom(...jsonContentTypes), weight: 6 },
       { arbitrary: fc.constantFrom(...otherContentTypes), weight: 2 },
@@ -122,13 +122,13 @@ describe('fuzz: POST /addEvent over inject()', () => {
     )
     const tally = createTally()
     await fc.assert(fc.asyncProperty(jsonBody, contentType, async (text, type) => {
-      const sent = eventService.received.length
+      const sent = upstream.received.length
       const response = await app.inject({ method: 'POST', url: '/addEvent', headers: type === undefined ? {} : { 'content-type': type }, payload: Buffer.from(text) })
 
       expectSafeResponse(response)
       const isJson = type !== undefined && jsonContentTypes.includes(type)
       const expected = isJson ? expectedEvent(JSON.parse(asSent(text))) : undefined
-      const received = eventService.received.slice(sent)
+      const received = upstream.received.slice(sent)
       tally.count(String(response.statusCode))
       if (expected === undefined) {
         expect(received).toEqual([])
@@ -143,10 +143,10 @@ describe('fuzz: POST /addEvent over inject()', () => {
   })
 
   it('answers any text as a JSON body with 201 for a valid event, else a problem, malformed text with GW_ERR_REQUEST_MALFORMED_JSON', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const tally = createTally()
     await fc.assert(fc.asyncProperty(rawBody, async (text) => {
-      const sent = eventService.received.length
+      const sent = upstream.received.length
       const response = await app.inject({ method: 'POST', url: '/addEvent', headers: { 'content-type': 'application/json' }, payload: Buffer.from(text) })
 
       const problem = expectSafeResponse(response)
@@ -154,14 +154,14 @@ describe('fuzz: POST /addEvent over inject()', () => {
       tally.count(problem?.code ?? String(response.statusCode))
       if (parsed === undefined) expect(problem?.code).toBe('GW_ERR_REQUEST_MALFORMED_JSON')
       const expected = parsed === undefined ? undefined : expectedEvent(parsed.value)
-      expect(eventService.received.slice(sent)).toHaveLength(expected === undefined ? 0 : 1)
+      expect(upstream.received.slice(sent)).toHaveLength(expected === undefined ? 0 : 1)
       expect(response.statusCode === 201).toBe(expected !== undefined)
     }), { numRuns: runs.rawBodies })
     tally.expectReached('201', 'GW_ERR_REQUEST_INVALID', 'GW_ERR_REQUEST_MALFORMED_JSON')
   })
 
   it('accepts a valid event only under a JSON media type, whatever else the content type says', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const mediaType = fc.oneof(
       fc.string({ unit: printableAscii, maxLength: 60 }),
       fc.tuple(fc.constantFrom('application', 'text', '*', 'APPLICATION', ''), fc.constantFrom('json', 'JSON', '*', 'json5', 'problem+json', ''),
@@ -171,7 +171,7 @@ describe('fuzz: POST /addEvent over inject()', () => {
     )
     const tally = createTally()
     await fc.assert(fc.asyncProperty(mediaType, async (type) => {
-      const sent = eventService.received.length
+      const sent = upstream.received.length
       const response = await app.inject({ method: 'POST', url: '/addEvent', headers: { 'content-type': type }, payload: validText })
 
       const problem = expectSafeResponse(response)
@@ -179,22 +179,22 @@ describe('fuzz: POST /addEvent over inject()', () => {
       tally.count(String(response.statusCode))
       if (response.statusCode === 201) expect(essence).toBe('application/json')
       else expect(problem?.code).toBe('GW_ERR_REQUEST_MEDIA_TYPE')
-      expect(eventService.received.length - sent).toBe(response.statusCode === 201 ? 1 : 0)
+      expect(upstream.received.length - sent).toBe(response.statusCode === 201 ? 1 : 0)
     }), { numRuns: runs.contentTypes })
     tally.expectReached('201', '415')
   })
 
   it('accepts application/json in any letter case, with any whitespace and charset parameter', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const casing = (text: string): fc.Arbitrary<string> => fc.array(fc.boolean(), { minLength: text.length, maxLength: text.length })
       .map((upper) => Array.from(text).map((char, i) => upper[i] === true ? char.toUpperCase() : char).join(''))
     const jsonType = fc.tuple(fc.constantFrom('', ' ', '\t'), casing('application/json'), fc.option(fc.tuple(fc.constantFrom(';', ' ;', '; '), casing('charset'), fc.constantFrom('utf-8', 'UTF-8', '"utf-8"'))))
       .map(([lead, type, param]) => `${lead}${type}${param === null ? '' : `${param[0]}${param[1]}=${param[2]}`}`)
     await fc.assert(fc.asyncProperty(jsonType, async (type) => {
-      const sent = eventService.received.length
+      const sent = upstream.received.length
       const response = await app.inject({ method: 'POST', url: '/addEvent', headers: { 'content-type': type }, payload: validText })
       expect(response.statusCode).toBe(201)
-      expect(eventService.received.length - sent).toBe(1)
+      expect(upstream.received.length - sent).toBe(1)
     }), { numRuns: runs.jsonContentTypes })
   })
 })
@@ -224,14 +224,14 @@ describe('fuzz: any route, any headers, ids and query strings over inject()', ()
   )
 
   it('answers any header map without a 5xx, and writes only under a JSON content type', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const tally = createTally()
     await fc.assert(fc.asyncProperty(request, headerMap, async (base, headers) => {
-      const sent = eventService.received.length
+      const sent = upstream.received.length
       const response = await app.inject({ ...base, headers: { ...(base.payload !== undefined && { 'content-type': 'application/json' }), ...headers } })
 
       expectSafeResponse(response)
-      const written = eventService.received.length - sent
+      const written = upstream.received.length - sent
       tally.count(`${base.method} ${response.statusCode}`)
       // A repeated Idempotency-Key replays the first 201 without writing again.
       const replayed = response.headers['idempotent-replayed'] === 'true'

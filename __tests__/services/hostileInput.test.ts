@@ -5,26 +5,33 @@ import { buildApp } from '../../services/app.js'
 import type { ErrorCode } from '../../services/http/errors.js'
 import { createManualClock } from '../../utils/clock.js'
 import { MemoryEventStore } from '../../services/gateway/store/memoryEventStore.js'
-import { FakeEventService, seedEvents, seedUsers } from '../helpers/fakeEventService.js'
+import { createManualTimeouts } from '../helpers/mockedApp.js'
 import { expectProblem, expectSafeResponse } from '../helpers/responseSafety.js'
+import { seedEvents, seedUsers } from '../helpers/seed.js'
 import { buildTestApp, testConfig } from '../helpers/testApp.js'
+import { createTestUpstream, upstreamClient } from '../helpers/testUpstream.js'
+import type { TestUpstream } from '../helpers/testUpstream.js'
 
 /**
  * One app for a whole table of cases that must leave it unchanged, as buildTestApp builds it: a
  * fresh app per case would cost hundreds of builds. Sharing stays sound because every case checks,
  * right after its request, that nothing was forwarded and the store still holds the seed alone.
  */
-function sharedApp (): { readonly app: FastifyInstance, readonly eventService: FakeEventService } {
-  const eventService = new FakeEventService()
+function sharedApp (): { readonly app: FastifyInstance, readonly upstream: TestUpstream } {
+  const upstream = createTestUpstream()
   let app: FastifyInstance | undefined
   beforeAll(async () => {
     const store = new MemoryEventStore()
     await store.load({ users: seedUsers, events: seedEvents })
     const clock = createManualClock(1_700_000_000_000)
+    const eventService = upstreamClient(upstream, { config: testConfig, clock: clock.now, timeoutSignal: createManualTimeouts().create })
     app = await buildApp({ config: testConfig, store, eventService, hydrate: false, processMetrics: false, clock: clock.now, random: () => 0.5 })
   })
-  afterAll(async () => { await app?.close() })
-  return { get app () { return app! }, eventService }
+  afterAll(async () => {
+    await app?.close()
+    await upstream.dispatcher.destroy()
+  })
+  return { get app () { return app! }, upstream }
 }
 
 type Headers = Record<string, string | string[]>
@@ -180,12 +187,12 @@ describe('POST /addEvent: hostile bodies are refused with a problem, before even
     describe(group, () => {
       const shared = sharedApp()
       it.each(cases)('$label → $code', async ({ payload, headers, code, field }) => {
-        const { app, eventService } = shared
+        const { app, upstream } = shared
         const response = await app.inject({ method: 'POST', url: '/addEvent', headers: headers ?? json, ...(payload !== undefined && { payload }) })
 
         expectProblem(response, code, field)
         expect(response.headers['retry-after']).toBeUndefined()
-        expect(eventService.received).toEqual([])
+        expect(upstream.received).toEqual([])
         expect((await app.inject('/getEvents')).json()).toHaveLength(3)
       })
     })
@@ -248,14 +255,14 @@ const acceptedWrites: AcceptedWrite[] = [
 
 describe('POST /addEvent: odd but valid writes are accepted and read back unchanged', () => {
   it.each(acceptedWrites)('$label → 201', async ({ payload, headers, event }) => {
-    const { app, eventService } = await buildTestApp({ generateId: () => 'id-1' })
+    const { app, upstream } = await buildTestApp({ generateId: () => 'id-1' })
     const response = await app.inject({ method: 'POST', url: '/addEvent', headers: headers ?? json, payload })
 
     expectSafeResponse(response)
     expect(response.statusCode).toBe(201)
     const stored = { id: 'id-1', ...event }
     expect(response.json()).toEqual(stored)
-    expect(eventService.received).toEqual([stored])
+    expect(upstream.received).toEqual([stored])
     const byUser = await app.inject(`/getEventsByUserId/${encodeURIComponent(event.userId)}`)
     expect(byUser.statusCode).toBe(200)
     expect(byUser.json<unknown[]>().at(-1)).toEqual(stored)
@@ -394,11 +401,11 @@ describe('methods and routes the gateway does not serve', () => {
 
   const shared = sharedApp()
   it.each(cases)('$method $url → 404 GW_ERR_ROUTE_NOT_FOUND', async ({ method, url }) => {
-    const { app, eventService } = shared
+    const { app, upstream } = shared
     const response = await app.inject({ method, url, headers: json, payload: validBody })
     const problem = expectProblem(response, 'GW_ERR_ROUTE_NOT_FOUND')
     // The path is echoed for debugging, but bounded.
     expect(problem.detail.length).toBeLessThan(300)
-    expect(eventService.received).toEqual([])
+    expect(upstream.received).toEqual([])
   })
 })

@@ -1,3 +1,9 @@
+// Not the MSW mock of event.com (mocks/bridge.ts) the tests use: measured on this 2-core machine
+// (Node 20; server on CPU 0, `autocannon -c 50 -d 5 -m POST` of POST /addEvent on CPU 1; 6 interleaved
+// runs), the bridge served 0.9–1.2k req/s (scenario healthy, seed user 1) and --mode=ok here 13–23k req/s.
+// The cost is the MSW handlers themselves (in-process, with no socket, they answer about 1.2k req/s).
+// The gateway forwards about 11k req/s (RESULTS.md, scenario 3), so behind the bridge the bench would
+// measure the mock, not the gateway.
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'

@@ -70,7 +70,7 @@ describe('BODY_TIMEOUT_MS and REQUEST_TIMEOUT_MS', () => {
   const head = (length: number): string => `POST /addEvent HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`
 
   it('answers a body that stops arriving with a 408 problem for that request, then closes, forwarding nothing', async () => {
-    const { app, eventService } = await buildTestApp({ config: { http: { bodyTimeoutMs: 300 } } })
+    const { app, upstream } = await buildTestApp({ config: { http: { bodyTimeoutMs: 300 } } })
     const port = await listenOn(app)
     const client = await openRaw(port)
     client.send(`${head(100)}{"name":`)
@@ -80,19 +80,19 @@ describe('BODY_TIMEOUT_MS and REQUEST_TIMEOUT_MS', () => {
     const [problem] = problemBodies(client.received())
     expect(problem).toMatchObject({ code: 'GW_ERR_REQUEST_TIMEOUT', outcome: 'not-forwarded' })
     expect(client.received()).toContain(`x-request-id: ${String(problem?.requestId)}`)
-    expect(eventService.received).toEqual([])
+    expect(upstream.received).toEqual([])
     expect(await metric(app, 'http_connection_timeouts_total{kind="body"}')).toBe(1)
   })
 
   it('bounds the whole request even when the body timeout is longer', async () => {
-    const { app, eventService } = await buildTestApp({ config: { http: { headersTimeoutMs: 200, requestTimeoutMs: 400, bodyTimeoutMs: 60_000 } } })
+    const { app, upstream } = await buildTestApp({ config: { http: { headersTimeoutMs: 200, requestTimeoutMs: 400, bodyTimeoutMs: 60_000 } } })
     const port = await listenOn(app)
     const client = await openRaw(port)
     client.send(`${head(100)}{"name":`)
     expect(await client.closed).toBeLessThan(400 + connectionsCheckingIntervalMs(200) + 1500)
     expect(statuses(client.received())).toEqual([408])
     expect(problemBodies(client.received())).toMatchObject([{ code: 'GW_ERR_REQUEST_TIMEOUT' }])
-    expect(eventService.received).toEqual([])
+    expect(upstream.received).toEqual([])
     expect(await metric(app, 'http_connection_timeouts_total{kind="request"}')).toBe(1)
   })
 })

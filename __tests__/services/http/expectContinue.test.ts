@@ -33,12 +33,12 @@ describe('Expect: 100-continue', () => {
     ['413 for a body over the limit', '/addEvent', { ...json, 'Content-Length': 70_000 }, 413, 'GW_ERR_REQUEST_TOO_LARGE'],
     ['404 for no such route', '/nowhere', json, 404, 'GW_ERR_ROUTE_NOT_FOUND']
   ])('answers %s without 100 Continue, and closes', async (_label, path, headers, status, code) => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const client = await refusedOnHead(await listenOn(app), path, headers)
     expect(statuses(client.received())).toEqual([status])
     expect(problemBodies(client.received())).toMatchObject([{ code }])
     expect(client.received()).not.toContain('100 Continue')
-    expect(eventService.received).toEqual([])
+    expect(upstream.received).toEqual([])
   })
 
   it('answers 429 without 100 Continue once the write limit is spent', async () => {
@@ -57,7 +57,7 @@ describe('Expect: 100-continue', () => {
   })
 
   it('answers 503 with Retry-After without 100 Continue while the breaker is open', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const port = await listenOn(app)
     app.eventServiceBreaker.forceOpen()
     const client = await refusedOnHead(port, '/addEvent', json)
@@ -65,7 +65,7 @@ describe('Expect: 100-continue', () => {
     expect(problemBodies(client.received())).toMatchObject([{ code: 'GW_ERR_BREAKER_OPEN', outcome: 'not-forwarded' }])
     expect(client.received()).toMatch(/retry-after: \d+/)
     expect(client.received()).not.toContain('100 Continue')
-    expect(eventService.received).toEqual([])
+    expect(upstream.received).toEqual([])
   })
 })
 

@@ -39,11 +39,11 @@ describe('a protocol error on a connection', () => {
   })
 
   it('in a chunk line after valid headers: the request itself gets a 400 problem, not a silent close', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const raw = await exchange(await listenOn(app), 'POST /addEvent HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n')
     expect(statuses(raw)).toEqual([400])
     expect(problemBodies(raw)).toMatchObject([{ code: 'GW_ERR_REQUEST_INVALID', outcome: 'not-forwarded' }])
-    expect(eventService.received).toEqual([])
+    expect(upstream.received).toEqual([])
   })
 
   it('gives every problem written outside Fastify a request id, in the body and the header', async () => {

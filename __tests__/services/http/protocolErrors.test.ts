@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { MemoryEventStore } from '../../../services/gateway/store/memoryEventStore.js'
-import { seedUsers } from '../../helpers/fakeEventService.js'
+import { seedUsers } from '../../helpers/seed.js'
 import { buildMockedApp } from '../../helpers/mockedApp.js'
 import { expectProblem } from '../../helpers/responseSafety.js'
 import { buildTestApp } from '../../helpers/testApp.js'
@@ -50,11 +50,11 @@ describe('a cursor the gateway never issued', () => {
 
 describe('invalid UTF-8 inside a JSON string', () => {
   it.each([['0xFF 0xFE', [0xff, 0xfe]], ['an overlong "/"', [0xc0, 0xaf]], ['an encoded surrogate', [0xed, 0xa0, 0x80]]])('%s → 400 GW_ERR_REQUEST_MALFORMED_JSON, not forwarded', async (_label, bytes) => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const payload = Buffer.concat([Buffer.from('{"name":"a'), Buffer.from(bytes), Buffer.from('","userId":"1"}')])
     const response = await app.inject({ method: 'POST', url: '/addEvent', headers: { 'content-type': 'application/json' }, payload })
     expectProblem(response, 'GW_ERR_REQUEST_MALFORMED_JSON')
-    expect(eventService.received).toEqual([])
+    expect(upstream.received).toEqual([])
   })
 })
 

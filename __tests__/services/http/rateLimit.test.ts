@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { UpstreamStatusError } from '../../../services/gateway/upstream/upstreamErrors.js'
 import { addEvent, buildTestApp } from '../../helpers/testApp.js'
+import { answerStatus } from '../../helpers/upstreamFaults.js'
 
 afterEach(() => { vi.useRealTimers() })
 
@@ -19,11 +19,11 @@ describe('rate limiting', () => {
   })
 
   it('counts reads and writes apart', async () => {
-    const { app, eventService } = await buildTestApp({ config: { http: { rateLimitMax: 2, rateLimitWriteMax: 1 } } })
+    const { app, upstream } = await buildTestApp({ config: { http: { rateLimitMax: 2, rateLimitWriteMax: 1 } } })
     expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(201)
     const write = await addEvent(app, { name: 'x', userId: '1' })
     expect(write.statusCode).toBe(429)
-    expect(eventService.received).toHaveLength(1)
+    expect(upstream.received).toHaveLength(1)
     // The write limit being spent leaves the read quota untouched.
     expect((await app.inject('/getEvents')).statusCode).toBe(200)
     expect((await app.inject('/getEventsByUserId/1')).statusCode).toBe(200)
@@ -56,9 +56,9 @@ describe('rate limiting', () => {
   })
 
   it('gives the larger wait when the limiter and the breaker both refuse a write', async () => {
-    const { app, eventService } = await buildTestApp({ config: { http: { rateLimitWriteMax: 3, rateLimitWindowMs: 10_000 } } })
+    const { app, upstream } = await buildTestApp({ config: { http: { rateLimitWriteMax: 3, rateLimitWindowMs: 10_000 } } })
     // event.com asks for 120 s; the breaker holds writes that long (capped at 60 s by the default maximum).
-    eventService.next(new UpstreamStatusError(503, 120_000))
+    upstream.use(answerStatus(503, { retryAfter: '120' }))
     expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(502)
     expect((await addEvent(app, { name: 'x', userId: '1' })).headers['retry-after']).toBe('60')
     expect((await addEvent(app, { name: 'x', userId: '1' })).headers['retry-after']).toBe('60')

@@ -1,17 +1,21 @@
 import { describe, expect, it, vi } from 'vitest'
-import { UpstreamDisconnectedError, UpstreamStatusError, UpstreamTimeoutError, UpstreamUnreachableError } from '../../../../services/gateway/upstream/upstreamErrors.js'
+import type { Event } from '../../../../services/gateway/store/eventStore.js'
+import { MemoryEventStore } from '../../../../services/gateway/store/memoryEventStore.js'
+import { seedEvents, seedUsers } from '../../../helpers/seed.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
+import type { TestApp } from '../../../helpers/testApp.js'
+import { answerStatus, dropConnection, hangRequest, holdRequest, times } from '../../../helpers/upstreamFaults.js'
 
 interface ProblemBody { type: string, code: string, status: number, detail: string, field?: string }
 
 describe('POST /addEvent: accepted writes', () => {
   it('answers 201 with the stored event and the id the gateway gave it, after event.com accepted it', async () => {
-    const { app, eventService } = await buildTestApp({ generateId: () => 'id-1' })
+    const { app, upstream } = await buildTestApp({ generateId: () => 'id-1' })
     const response = await addEvent(app, { name: 'test', userId: '1', details: 'some details' })
 
     expect(response.statusCode).toBe(201)
     expect(response.json()).toEqual({ id: 'id-1', name: 'test', userId: '1', details: 'some details' })
-    expect(eventService.accepted).toEqual([{ id: 'id-1', name: 'test', userId: '1', details: 'some details' }])
+    expect(upstream.stored).toEqual([{ id: 'id-1', name: 'test', userId: '1', details: 'some details' }])
     const reads = await app.inject('/getEventsByUserId/1')
     expect(reads.json<{ id: string }[]>().at(-1)).toEqual({ id: 'id-1', name: 'test', userId: '1', details: 'some details' })
   })
@@ -30,13 +34,13 @@ describe('POST /addEvent: accepted writes', () => {
   })
 
   it('gives 200 concurrent writes unique ids, none lost and none duplicated', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => addEvent(app, { name: `e${i}`, userId: String(1 + (i % 3)) })))
 
     expect(responses.every((response) => response.statusCode === 201)).toBe(true)
     const ids = responses.map((response) => response.json<{ id: string }>().id)
     expect(new Set(ids).size).toBe(200)
-    expect(eventService.received.map((event) => event.id).sort()).toEqual([...ids].sort())
+    expect(upstream.received.map((event) => event.id).sort()).toEqual([...ids].sort())
     const stored = (await app.inject('/getEvents?limit=10000')).json<{ id: string }[]>().map((event) => event.id)
     expect(stored.filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort())
     expect(stored).toHaveLength(3 + 200)
@@ -62,7 +66,7 @@ describe('POST /addEvent: bad input is rejected before event.com', () => {
     ['"a string"', 'body'],
     ['null', 'body']
   ])('%j → 400 naming %s', async (body, field) => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const response = await addEvent(app, body)
     expect(response.statusCode).toBe(400)
     expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8')
@@ -70,31 +74,31 @@ describe('POST /addEvent: bad input is rejected before event.com', () => {
     expect(problem.code).toBe('GW_ERR_REQUEST_INVALID')
     expect(problem.field).toBe(field)
     expect(problem.detail.startsWith(field)).toBe(true)
-    expect(eventService.received).toHaveLength(0)
+    expect(upstream.received).toHaveLength(0)
   })
 
   it('answers 404 for an unknown user and does not forward', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const response = await addEvent(app, { name: 'test', userId: '42' })
     expect(response.statusCode).toBe(404)
     expect(response.json<ProblemBody>().code).toBe('GW_ERR_USER_NOT_FOUND')
-    expect(eventService.received).toHaveLength(0)
+    expect(upstream.received).toHaveLength(0)
   })
 
   it('answers 413 for a body over 64 KiB', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const response = await addEvent(app, { name: 'test', userId: '1', details: 'x'.repeat(64 * 1024) })
     expect(response.statusCode).toBe(413)
     expect(response.json<ProblemBody>().code).toBe('GW_ERR_REQUEST_TOO_LARGE')
-    expect(eventService.received).toHaveLength(0)
+    expect(upstream.received).toHaveLength(0)
   })
 
   it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x'])('answers 415 for content type %s', async (type) => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const response = await addEvent(app, '{"name":"test","userId":"1"}', { 'content-type': type })
     expect(response.statusCode).toBe(415)
     expect(response.json<ProblemBody>().code).toBe('GW_ERR_REQUEST_MEDIA_TYPE')
-    expect(eventService.received).toHaveLength(0)
+    expect(upstream.received).toHaveLength(0)
   })
 
   it('answers 415 for a body without a content type', async () => {
@@ -104,33 +108,38 @@ describe('POST /addEvent: bad input is rejected before event.com', () => {
   })
 
   it.each(['{"name":', '{name: "x"}', '', '{"name":"a","userId":"1"}garbage'])('answers 400 GW_ERR_REQUEST_MALFORMED_JSON for %j', async (payload) => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const response = await addEvent(app, payload)
     expect(response.statusCode).toBe(400)
     expect(response.json<ProblemBody>().code).toBe('GW_ERR_REQUEST_MALFORMED_JSON')
-    expect(eventService.received).toHaveLength(0)
+    expect(upstream.received).toHaveLength(0)
   })
 
   it('rejects prototype poisoning with a 400', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     const response = await addEvent(app, '{"name":"a","userId":"1","__proto__":{"admin":true}}')
     expect(response.statusCode).toBe(400)
-    expect(eventService.received).toHaveLength(0)
+    expect(upstream.received).toHaveLength(0)
   })
 })
 
 describe('POST /addEvent: failed writes', () => {
-  const failures: [Error, number, string][] = [
-    [new UpstreamStatusError(500), 502, 'GW_ERR_UPSTREAM_STATUS'],
-    [new UpstreamStatusError(400), 502, 'GW_ERR_UPSTREAM_STATUS'],
-    [new UpstreamUnreachableError(new Error('ECONNREFUSED')), 502, 'GW_ERR_UPSTREAM_UNREACHABLE'],
-    [new UpstreamDisconnectedError(new Error('ECONNRESET')), 502, 'GW_ERR_UPSTREAM_DISCONNECTED'],
-    [new UpstreamTimeoutError(3000), 504, 'GW_ERR_UPSTREAM_TIMEOUT']
+  const failures: [string, (upstream: TestApp['upstream']) => void, number, string][] = [
+    ['event.com answers 500', (upstream) => { upstream.use(answerStatus(500)) }, 502, 'GW_ERR_UPSTREAM_STATUS'],
+    ['event.com answers 400', (upstream) => { upstream.use(answerStatus(400)) }, 502, 'GW_ERR_UPSTREAM_STATUS'],
+    ['event.com refuses the connection', (upstream) => { upstream.dispatcher.refuseConnections() }, 502, 'GW_ERR_UPSTREAM_UNREACHABLE'],
+    ['event.com drops the connection', (upstream) => { upstream.use(dropConnection()) }, 502, 'GW_ERR_UPSTREAM_DISCONNECTED'],
+    ['event.com does not answer before the timeout', (upstream) => { upstream.use(hangRequest()) }, 504, 'GW_ERR_UPSTREAM_TIMEOUT']
   ]
-  it.each(failures)('%s → %i %s, and the event never shows up in reads', async (error, status, code) => {
-    const { app, eventService } = await buildTestApp()
-    eventService.next(error)
-    const response = await addEvent(app, { name: 'lost', userId: '1' })
+  it.each(failures)('%s → %i %s, and the event never shows up in reads', async (_fault, fault, status, code) => {
+    const { app, upstream, timeouts } = await buildTestApp()
+    fault(upstream)
+    const pending = addEvent(app, { name: 'lost', userId: '1' })
+    if (status === 504) {
+      await vi.waitFor(() => { expect(upstream.dispatcher.inFlight).toBe(1) })
+      timeouts.fire()
+    }
+    const response = await pending
     expect(response.statusCode).toBe(status)
     expect(response.json<ProblemBody>().code).toBe(code)
     const reads = (await app.inject('/getEvents')).json<{ name: string }[]>()
@@ -138,8 +147,15 @@ describe('POST /addEvent: failed writes', () => {
   })
 
   it('does not leak stack traces or internals for an unexpected error', async () => {
-    const { app, eventService } = await buildTestApp()
-    eventService.next(new Error('secret /srv/internal/path'))
+    // event.com accepts the write, then the gateway's own store fails to take it.
+    class FailingStore extends MemoryEventStore {
+      override addEvent (_event: Event): Promise<void> {
+        return Promise.reject(new Error('secret /srv/internal/path'))
+      }
+    }
+    const store = new FailingStore()
+    await store.load({ users: seedUsers, events: seedEvents })
+    const { app } = await buildTestApp({ store })
     const response = await addEvent(app, { name: 'x', userId: '1' })
     expect(response.statusCode).toBe(500)
     expect(response.json()).toEqual({
@@ -157,15 +173,15 @@ describe('POST /addEvent: failed writes', () => {
 
 describe('POST /addEvent: through the breaker', () => {
   it('opens after 3 consecutive failures, then fails fast with 503 and Retry-After without calling event.com', async () => {
-    const { app, eventService, clock } = await buildTestApp()
-    eventService.next(new UpstreamStatusError(503), 3)
+    const { app, upstream, clock } = await buildTestApp()
+    upstream.use(...times(3, () => answerStatus(503)))
     for (let i = 0; i < 3; i++) expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(502)
 
     const rejected = await addEvent(app, { name: 'x', userId: '1' })
     expect(rejected.statusCode).toBe(503)
     expect(rejected.headers['retry-after']).toBe('1')
     expect(rejected.json<ProblemBody>()).toMatchObject({ code: 'GW_ERR_BREAKER_OPEN', type: 'urn:event-gateway:problem:breaker-open' })
-    expect(eventService.received).toHaveLength(3)
+    expect(upstream.received).toHaveLength(3)
 
     const health = (await app.inject('/health')).json<{ breaker: { state: string } }>()
     expect(health.breaker.state).toBe('open')
@@ -177,8 +193,8 @@ describe('POST /addEvent: through the breaker', () => {
   })
 
   it('sends Retry-After as whole seconds until the next probe, rounded up', async () => {
-    const { app, eventService, clock } = await buildTestApp({ config: { gateway: { breakerBackoffBaseMs: 4000 } } })
-    eventService.next(new UpstreamStatusError(500), 3)
+    const { app, upstream, clock } = await buildTestApp({ config: { gateway: { breakerBackoffBaseMs: 4000 } } })
+    upstream.use(...times(3, () => answerStatus(500)))
     for (let i = 0; i < 3; i++) await addEvent(app, { name: 'x', userId: '1' })
 
     expect((await addEvent(app, { name: 'x', userId: '1' })).headers['retry-after']).toBe('4')
@@ -189,8 +205,8 @@ describe('POST /addEvent: through the breaker', () => {
   })
 
   it("keeps writes paused for at least event.com's own Retry-After", async () => {
-    const { app, eventService, clock } = await buildTestApp()
-    eventService.next(new UpstreamStatusError(503, 30_000))
+    const { app, upstream, clock } = await buildTestApp()
+    upstream.use(answerStatus(503, { retryAfter: '30' }))
     expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(502)
 
     const rejected = await addEvent(app, { name: 'x', userId: '1' })
@@ -198,32 +214,32 @@ describe('POST /addEvent: through the breaker', () => {
     expect(rejected.headers['retry-after']).toBe('30')
     clock.advance(29_000)
     expect((await addEvent(app, { name: 'x', userId: '1' })).headers['retry-after']).toBe('1')
-    expect(eventService.received).toHaveLength(1)
+    expect(upstream.received).toHaveLength(1)
   })
 
   it('never opens for client errors: unknown users and upstream 4xx', async () => {
-    const { app, eventService } = await buildTestApp()
+    const { app, upstream } = await buildTestApp()
     for (let i = 0; i < 10; i++) expect((await addEvent(app, { name: 'x', userId: 'nobody' })).statusCode).toBe(404)
-    eventService.next(new UpstreamStatusError(400), 10)
+    upstream.use(...times(10, () => answerStatus(400)))
     for (let i = 0; i < 10; i++) expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(502)
     expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(201)
     expect((await app.inject('/health')).json<{ breaker: { state: string } }>().breaker.state).toBe('closed')
   })
 
   it('lets exactly one probe through while half-open; the others get 503', async () => {
-    const { app, eventService, clock } = await buildTestApp()
-    eventService.next(new UpstreamStatusError(500), 3)
+    const { app, upstream, clock } = await buildTestApp()
+    upstream.use(...times(3, () => answerStatus(500)))
     for (let i = 0; i < 3; i++) await addEvent(app, { name: 'x', userId: '1' })
     clock.advance(1000)
 
-    let release: () => void = () => undefined
-    eventService.next(() => new Promise<void>((resolve) => { release = resolve }))
+    const { handler, release } = holdRequest()
+    upstream.use(handler)
     const probe = addEvent(app, { name: 'probe', userId: '1' })
-    await vi.waitFor(() => { expect(eventService.received).toHaveLength(4) })
+    await vi.waitFor(() => { expect(upstream.received).toHaveLength(4) })
     const others = await Promise.all(Array.from({ length: 20 }, () => addEvent(app, { name: 'other', userId: '1' })))
     expect(others.map((response) => response.statusCode)).toEqual(Array(20).fill(503))
     expect(others.every((response) => response.headers['retry-after'] === '1')).toBe(true)
-    expect(eventService.received).toHaveLength(4)
+    expect(upstream.received).toHaveLength(4)
     release()
     expect((await probe).statusCode).toBe(201)
   })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryEventStore } from '../../../../services/gateway/store/memoryEventStore.js'
-import { FakeEventService } from '../../../helpers/fakeEventService.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
+import { createTestUpstream } from '../../../helpers/testUpstream.js'
 
 function nextLink (header: string | string[] | number | undefined): string | undefined {
   if (typeof header !== 'string') return undefined
@@ -150,9 +150,10 @@ describe('GET /getEventsByUserId/:id', () => {
 
 describe('before the store is hydrated', () => {
   it('answers reads and writes with 503 and Retry-After, while /health answers and /ready says not yet', async () => {
-    const eventService = new FakeEventService()
-    eventService.readsHang = true
-    const { app } = await buildTestApp({ eventService, store: new MemoryEventStore(), hydrate: true })
+    // event.com never answers, so hydration's first reads never end.
+    const upstream = createTestUpstream()
+    upstream.service.setScenario({ name: 'hanging' })
+    const { app } = await buildTestApp({ upstream, store: new MemoryEventStore(), hydrate: true })
     await app.ready()
 
     for (const request of [{ url: '/getUsers' }, { url: '/getEvents' }, { url: '/getEventsByUserId/1' }]) {
@@ -163,7 +164,7 @@ describe('before the store is hydrated', () => {
     }
     const write = await addEvent(app, { name: 'x', userId: '1' })
     expect(write.statusCode).toBe(503)
-    expect(eventService.received).toHaveLength(0)
+    expect(upstream.received).toHaveLength(0)
 
     const health = await app.inject('/health')
     expect(health.statusCode).toBe(200)

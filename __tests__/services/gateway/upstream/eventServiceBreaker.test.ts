@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import pino from 'pino'
-import { UpstreamStatusError } from '../../../../services/gateway/upstream/upstreamErrors.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
+import { answerStatus, times } from '../../../helpers/upstreamFaults.js'
 
 describe('breaker state changes', () => {
   it('are logged at warn level through pino', async () => {
@@ -13,8 +13,8 @@ describe('breaker state changes', () => {
         done()
       }
     })
-    const { app, eventService, clock } = await buildTestApp({ logger: pino({ level: 'warn' }, sink) })
-    eventService.next(new UpstreamStatusError(500), 3)
+    const { app, upstream, clock } = await buildTestApp({ logger: pino({ level: 'warn' }, sink) })
+    upstream.use(...times(3, () => answerStatus(500)))
     for (let i = 0; i < 3; i++) await addEvent(app, { name: 'x', userId: '1' })
     clock.advance(1000)
     await addEvent(app, { name: 'probe', userId: '1' })

@@ -4,6 +4,7 @@ import { counter, gauge, histogram } from '../../../../services/operability/metr
 import { createMetrics } from '../../../../services/operability/metrics/metricsRegistry.js'
 import { buildMockedApp } from '../../../helpers/mockedApp.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
+import { holdRequest } from '../../../helpers/upstreamFaults.js'
 
 const adminToken = 'metrics-test-admin-token'
 
@@ -89,14 +90,14 @@ describe('GET /metrics', () => {
   })
 
   it('counts rejections by reason, every reason exposed from the start', async () => {
-    const { app, eventService } = await buildTestApp({ config: { http: { rateLimitWriteMax: 3 }, gateway: { upstreamMaxInflight: 1, upstreamMaxQueue: 0 } } })
+    const { app, upstream } = await buildTestApp({ config: { http: { rateLimitWriteMax: 3 }, gateway: { upstreamMaxInflight: 1, upstreamMaxQueue: 0 } } })
     const fresh = await scrape(app)
     for (const reason of ['open', 'half-open', 'forced-open', 'bulkhead', 'rate-limit']) {
       expect(sample(fresh, `rejections_total{reason="${reason}"}`)).toBe(0)
     }
     // One write holds the only slot; the next two find the bulkhead full, the fourth is over the write limit.
-    let release = (): void => undefined
-    eventService.next(() => new Promise<void>((resolve) => { release = resolve }))
+    const { handler, release } = holdRequest()
+    upstream.use(handler)
     const held = addEvent(app, { name: 'held', userId: '1' })
     await vi.waitFor(() => { expect(app.writeBulkhead.active).toBe(1) })
     expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(503)
