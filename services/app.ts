@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import pino from 'pino'
+import type { Dispatcher } from 'undici'
 import { systemClock, systemRandom } from '../utils/clock.js'
 import type { Clock, Random } from '../utils/clock.js'
 import type { Config } from './config.js'
@@ -19,6 +20,8 @@ export interface AppOptions {
   readonly store?: EventStore
   /** Defaults to an undici client for `config.gateway.eventServiceUrl`. */
   readonly eventService?: EventServiceClient
+  /** Sends event.com's requests instead of the client's own connection pool, e.g. in-process to the mocks' model. */
+  readonly eventServiceDispatcher?: Dispatcher
   /** Defaults to Idempotency-Keys held in this process. */
   readonly idempotencyKeys?: IdempotencyKeys
   /** Hydrate the store from event.com once the app is ready (default true). False: the given store is used as it is. */
@@ -58,7 +61,8 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
     clock,
     random,
     ...(options.eventService && { client: options.eventService }),
-    ...(options.timeoutSignal && { timeoutSignal: options.timeoutSignal })
+    ...(options.timeoutSignal && { timeoutSignal: options.timeoutSignal }),
+    ...(options.eventServiceDispatcher && { dispatcher: options.eventServiceDispatcher })
   })
   void app.register(eventStorePlugin, options.store ? { store: options.store } : {})
   void app.register(hydrationPlugin, { random, ...(options.hydrate !== undefined && { hydrate: options.hydrate }), ...(options.sleep && { sleep: options.sleep }) })

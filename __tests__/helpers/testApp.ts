@@ -10,7 +10,7 @@ import type { ManualTimeouts } from './mockedApp.js'
 import { seedEvents, seedUsers } from './seed.js'
 import { testConfig, withConfig } from './testConfig.js'
 import type { ConfigOverrides } from './testConfig.js'
-import { createTestUpstream, upstreamClient } from './testUpstream.js'
+import { createTestUpstream, upstreamAppOptions } from './testUpstream.js'
 import type { TestUpstream } from './testUpstream.js'
 
 export { testConfig }
@@ -25,7 +25,7 @@ export interface TestApp {
   readonly store: MemoryEventStore
 }
 
-export type TestAppOptions = Partial<Omit<AppOptions, 'config' | 'eventService' | 'timeoutSignal'>> & {
+export type TestAppOptions = Partial<Omit<AppOptions, 'config' | 'eventService' | 'eventServiceDispatcher' | 'timeoutSignal'>> & {
   config?: ConfigOverrides
   /** Default: a fresh createTestUpstream(). */
   upstream?: TestUpstream
@@ -51,8 +51,8 @@ export async function buildTestApp (options: TestAppOptions = {}): Promise<TestA
     store,
     hydrate: false,
     ...appOptions,
-    eventService: upstreamClient(upstream, { config, clock: clock.now, timeoutSignal: timeouts.create }),
-    config
+    timeoutSignal: timeouts.create,
+    ...upstreamAppOptions(upstream, config)
   })
   onTestFinished(() => app.close())
   return { app, clock, upstream, timeouts, store }

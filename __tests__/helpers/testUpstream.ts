@@ -6,9 +6,7 @@ import { EVENT_SERVICE_ORIGIN } from '../../mocks/origin.js'
 import type { MockEvent } from '../../mocks/seed.js'
 import type { Config } from '../../services/config.js'
 import type { Event } from '../../services/gateway/store/eventStore.js'
-import { createEventServiceClient } from '../../services/gateway/upstream/eventServiceClient.js'
-import type { EventServiceClient } from '../../services/gateway/upstream/eventServiceClient.js'
-import type { Clock } from '../../utils/clock.js'
+import type { Dispatcher } from 'undici'
 import { createTestSeed } from './seed.js'
 
 /** event.com for route tests: its MSW model, in-process, and what reached it. */
@@ -60,14 +58,7 @@ export function createTestUpstream (): TestUpstream {
   }
 }
 
-/** The gateway's real client for event.com, over the upstream's in-process dispatcher. */
-export function upstreamClient (upstream: TestUpstream, options: { readonly config: Config, readonly clock: Clock, readonly timeoutSignal: (timeoutMs: number) => AbortSignal }): EventServiceClient {
-  return createEventServiceClient({
-    baseUrl: EVENT_SERVICE_ORIGIN,
-    timeoutMs: options.config.gateway.upstreamTimeoutMs,
-    bulkTimeoutMs: options.config.gateway.hydrationTimeoutMs,
-    clock: options.clock,
-    timeoutSignal: options.timeoutSignal,
-    dispatcher: upstream.dispatcher
-  })
+/** What buildApp needs to reach `upstream` in-process: the config pointing at event.com's origin, and the dispatcher. */
+export function upstreamAppOptions (upstream: TestUpstream, config: Config): { readonly config: Config, readonly eventServiceDispatcher: Dispatcher } {
+  return { config: { ...config, gateway: { ...config.gateway, eventServiceUrl: EVENT_SERVICE_ORIGIN } }, eventServiceDispatcher: upstream.dispatcher }
 }

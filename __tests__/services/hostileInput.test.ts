@@ -9,7 +9,7 @@ import { createManualTimeouts } from '../helpers/mockedApp.js'
 import { expectProblem, expectSafeResponse } from '../helpers/responseSafety.js'
 import { seedEvents, seedUsers } from '../helpers/seed.js'
 import { buildTestApp, testConfig } from '../helpers/testApp.js'
-import { createTestUpstream, upstreamClient } from '../helpers/testUpstream.js'
+import { createTestUpstream, upstreamAppOptions } from '../helpers/testUpstream.js'
 import type { TestUpstream } from '../helpers/testUpstream.js'
 
 /**
@@ -24,8 +24,7 @@ function sharedApp (): { readonly app: FastifyInstance, readonly upstream: TestU
     const store = new MemoryEventStore()
     await store.load({ users: seedUsers, events: seedEvents })
     const clock = createManualClock(1_700_000_000_000)
-    const eventService = upstreamClient(upstream, { config: testConfig, clock: clock.now, timeoutSignal: createManualTimeouts().create })
-    app = await buildApp({ config: testConfig, store, eventService, hydrate: false, processMetrics: false, clock: clock.now, random: () => 0.5 })
+    app = await buildApp({ ...upstreamAppOptions(upstream, testConfig), timeoutSignal: createManualTimeouts().create, store, hydrate: false, processMetrics: false, clock: clock.now, random: () => 0.5 })
   })
   afterAll(async () => {
     await app?.close()

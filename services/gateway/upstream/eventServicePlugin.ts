@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import type { Dispatcher } from 'undici'
 import { Bulkhead } from '../../../utils/bulkhead.js'
 import type { CircuitBreaker } from '../../../utils/breaker/circuitBreaker.js'
 import type { Clock, Random } from '../../../utils/clock.js'
@@ -30,6 +31,8 @@ export interface EventServicePluginOptions {
   readonly random: Random
   /** Replaces the undici client, e.g. one on the mocks' in-process dispatcher; closed with the app all the same. */
   readonly client?: EventServiceClient
+  /** Sends the client's requests instead of a Pool of its own (e.g. the mocks' in-process model of event.com). */
+  readonly dispatcher?: Dispatcher
   /** Makes the signal that ends one call after the timeout; replaceable so tests fire it. */
   readonly timeoutSignal?: (timeoutMs: number) => AbortSignal
 }
@@ -64,7 +67,8 @@ export const eventServicePlugin = fp<EventServicePluginOptions>((app, options, d
       metrics.upstreamCalls.inc(labels)
       metrics.upstreamCallDuration.observe(labels, call.durationMs / 1000)
     },
-    ...(options.timeoutSignal && { timeoutSignal: options.timeoutSignal })
+    ...(options.timeoutSignal && { timeoutSignal: options.timeoutSignal }),
+    ...(options.dispatcher && { dispatcher: options.dispatcher })
   })
   const breaker = createEventServiceBreaker(settings, {
     clock,
