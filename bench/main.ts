@@ -8,6 +8,7 @@ import { failFast } from './scenarios/failFast.js'
 import { forwardedWrite } from './scenarios/forwardedWrite.js'
 import { generatorCeiling } from './scenarios/generatorCeiling.js'
 import { hydration } from './scenarios/hydration.js'
+import { idleConnections } from './scenarios/idleConnections.js'
 import { memoryPerEvent } from './scenarios/memoryPerEvent.js'
 import { readScenarios } from './scenarios/readScenarios.js'
 import { startup } from './scenarios/startup.js'
@@ -25,7 +26,8 @@ const scenarios: readonly (readonly [string, (options: BenchOptions) => Promise<
   ['5. Breaker overhead', breakerOverhead],
   ['6. Memory', memoryPerEvent],
   ['7. Hydration', hydration],
-  ['8. Start-up', startup]
+  ['8. Start-up', startup],
+  ['9. Idle connections', idleConnections]
 ]
 
 process.on('exit', killAllServers)

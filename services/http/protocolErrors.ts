@@ -50,7 +50,10 @@ export function clientErrorHandler (this: FastifyInstance, error: Error & { code
       socket.destroy()
       return
     }
-    if (unfinished !== undefined) socket.end()
-    else socket.end(rawProblemBytes(rawProblem(code, detail)))
+    // Destroyed once the answer is handed to the kernel: a client that never reads would otherwise keep
+    // the half-closed socket, and its descriptor, for as long as it likes.
+    const release = (): void => { socket.destroy() }
+    if (unfinished !== undefined) socket.end(release)
+    else socket.end(rawProblemBytes(rawProblem(code, detail)), release)
   })
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { connectionsCheckingIntervalMs, defaultMaxConnections, openFileLimit } from '../../../services/http/connections.js'
 import { listenOn, openRaw, problemBodies, statuses } from '../../helpers/rawSocket.js'
 import { buildTestApp } from '../../helpers/testApp.js'
@@ -49,6 +49,17 @@ describe('HEADERS_TIMEOUT_MS', () => {
     expect(statuses(silent.received())).toEqual([408])
     expect(problemBodies(silent.received())).toMatchObject([{ code: 'GW_ERR_REQUEST_TIMEOUT', status: 408 }])
     expect(await metric(app, 'http_connection_timeouts_total{kind="headers"}')).toBe(1)
+  })
+
+  it('frees the connection even when the client never reads the answer', async () => {
+    const { app } = await buildTestApp({ config: { http: { headersTimeoutMs: 300 } } })
+    const port = await listenOn(app)
+    const deaf = await openRaw(port)
+    deaf.socket.pause()
+    await vi.waitFor(async () => { expect(await metric(app, 'http_connection_timeouts_total{kind="headers"}')).toBe(1) }, { timeout: 3000, interval: 50 })
+    // Not half-closed and waiting on the client: the gateway's side is gone.
+    await vi.waitFor(async () => { expect(await metric(app, 'http_connections_open')).toBe(0) }, { timeout: 3000, interval: 50 })
+    deaf.socket.destroy()
   })
 
   it('closes a connection whose request head stops half-way', async () => {
