@@ -58,6 +58,11 @@ export const httpPlugin = fp<HttpPluginOptions>((app, options, done) => {
   })
   app.addHook('preParsing', (request, reply, payload, next) => {
     const { raw } = request
+    // Most requests have no body: nothing to wait for, nothing to time.
+    if (!hasBody(raw.headers)) {
+      next(null, payload)
+      return
+    }
     // The connection failed while the request was on its way through the hooks.
     const failure = takeFailure(raw)
     if (failure !== undefined) {
@@ -82,10 +87,6 @@ export const httpPlugin = fp<HttpPluginOptions>((app, options, done) => {
       }
       sendContinue(raw, reply.raw)
       reply.removeHeader('connection')
-    }
-    if (!hasBody(raw.headers)) {
-      next(null, payload)
-      return
     }
     const timer = setTimeout(() => {
       stats.timeouts.body += 1
