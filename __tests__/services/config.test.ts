@@ -39,6 +39,7 @@ const defaults: FlatConfig = {
   requestTimeoutMs: 30_000,
   bodyTimeoutMs: 10_000,
   keepAliveTimeoutMs: 72_000,
+  rateLimitEventMax: 60_000,
   rateLimitAdminMax: 60,
   upstreamTimeoutMs: 3000,
   hydrationTimeoutMs: 120_000,

@@ -27,12 +27,17 @@ export const errorDefinitions = {
   GW_ERR_ADMIN_UNAUTHORIZED: { status: 401, slug: 'admin-unauthorized', title: 'A valid admin bearer token is required' },
   GW_ERR_ROUTE_NOT_FOUND: { status: 404, slug: 'route-not-found', title: 'No such route' },
   GW_ERR_USER_NOT_FOUND: { status: 404, slug: 'user-not-found', title: 'No such user' },
+  GW_ERR_FLOW_NOT_FOUND: { status: 404, slug: 'flow-not-found', title: 'No such flow' },
+  GW_ERR_RUN_NOT_FOUND: { status: 404, slug: 'run-not-found', title: 'No such run' },
+  GW_ERR_EVENT_NOT_FOUND: { status: 404, slug: 'event-not-found', title: 'No such trigger event' },
   GW_ERR_REQUEST_TIMEOUT: { status: 408, slug: 'request-timeout', title: 'The request took too long to arrive' },
   GW_ERR_IDEMPOTENCY_IN_FLIGHT: { status: 409, slug: 'idempotency-in-flight', outcome: 'not-forwarded', title: 'A request with this Idempotency-Key is still being processed' },
+  GW_ERR_RUN_CONFLICT: { status: 409, slug: 'run-conflict', title: 'The run\'s status does not allow this' },
   GW_ERR_REQUEST_TOO_LARGE: { status: 413, slug: 'request-too-large', title: 'The request body is too large' },
   GW_ERR_REQUEST_MEDIA_TYPE: { status: 415, slug: 'request-media-type', title: 'The request body must be JSON' },
   GW_ERR_EXPECTATION_FAILED: { status: 417, slug: 'expectation-failed', title: 'The expectation in the Expect header cannot be met' },
   GW_ERR_IDEMPOTENCY_MISMATCH: { status: 422, slug: 'idempotency-mismatch', outcome: 'not-forwarded', title: 'This Idempotency-Key was used with a different request body' },
+  GW_ERR_FLOW_INVALID: { status: 422, slug: 'flow-invalid', title: 'The flow definition is invalid' },
   GW_ERR_RATE_LIMITED: { status: 429, slug: 'rate-limited', title: 'Too many requests' },
   GW_ERR_REQUEST_HEADERS_TOO_LARGE: { status: 431, slug: 'request-headers-too-large', title: 'The request headers are too large' },
   GW_ERR_INTERNAL: { status: 500, slug: 'internal', title: 'Internal error' },
@@ -43,6 +48,7 @@ export const errorDefinitions = {
   GW_ERR_BREAKER_OPEN: { status: 503, slug: 'breaker-open', outcome: 'not-forwarded', title: 'The event service is unavailable; writes are paused' },
   GW_ERR_BULKHEAD_FULL: { status: 503, slug: 'bulkhead-full', outcome: 'not-forwarded', title: 'Too many writes are waiting for the event service' },
   GW_ERR_STORE_NOT_READY: { status: 503, slug: 'store-not-ready', title: 'The gateway is still loading events' },
+  GW_ERR_JOURNEYS_UNAVAILABLE: { status: 503, slug: 'journeys-unavailable', title: 'The journeys engine is unavailable' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', outcome: 'outcome-unknown', title: 'The event service did not answer in time' },
   GW_ERR_CONFIG_INVALID: { status: 500, slug: 'config-invalid', title: 'Invalid configuration' }
 } as const satisfies Record<string, ErrorDefinition>
@@ -69,15 +75,22 @@ export function writeOutcome (code: ErrorCode): Outcome {
   return ownOutcome(code) ?? (code === 'GW_ERR_INTERNAL' ? 'outcome-unknown' : 'not-forwarded')
 }
 
+export interface GatewayErrorOptions extends ErrorOptions {
+  /** Members added to the problem body beside the standard ones, e.g. `errors` for an invalid flow. */
+  readonly extensions?: Readonly<Record<string, unknown>>
+}
+
 export class GatewayError extends Error {
   readonly code: ErrorCode
   readonly statusCode: number
   readonly title: string
   /** Only for the codes of the write and upstream paths. */
   readonly outcome: Outcome | undefined
+  readonly extensions: Readonly<Record<string, unknown>> | undefined
 
-  constructor (code: ErrorCode, detail: string, options?: ErrorOptions) {
+  constructor (code: ErrorCode, detail: string, options?: GatewayErrorOptions) {
     super(detail, options)
+    this.extensions = options?.extensions
     const definition: ErrorDefinition = errorDefinitions[code]
     this.name = 'GatewayError'
     this.code = code

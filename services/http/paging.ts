@@ -9,13 +9,14 @@ export interface JsonPage {
 
 /**
  * Sends one page as a plain JSON array; when more remain, a `Link: <…>; rel="next"` header (RFC 8288)
- * carries the same path and limit with the next cursor.
+ * carries the same path, limit and `filters` with the next cursor.
  */
-export function sendPage (request: FastifyRequest, reply: FastifyReply, page: JsonPage, limit: number): FastifyReply {
+export function sendPage (request: FastifyRequest, reply: FastifyReply, page: JsonPage, limit: number, filters: Readonly<Record<string, string | undefined>> = {}): FastifyReply {
   if (page.next !== undefined) {
     const queryStart = request.url.indexOf('?')
     const path = queryStart === -1 ? request.url : request.url.slice(0, queryStart)
-    void reply.header('link', `<${path}?limit=${limit}&cursor=${page.next}>; rel="next"`)
+    const kept = Object.entries(filters).filter((entry): entry is [string, string] => entry[1] !== undefined).map(([name, value]) => `&${name}=${encodeURIComponent(value)}`).join('')
+    void reply.header('link', `<${path}?limit=${limit}${kept}&cursor=${page.next}>; rel="next"`)
   }
   // Already serialised (and usually cached) by the store: sent as it is.
   return reply.type('application/json; charset=utf-8').send(page.json)

@@ -76,7 +76,8 @@ export function toProblem (error: GatewayError, requestId: string, reportsOutcom
     ...(outcome !== undefined && { outcome }),
     requestId
   }
-  return error instanceof InvalidFieldError ? { ...problem, field: error.field } : problem
+  const withExtensions = error.extensions === undefined ? problem : { ...problem, ...error.extensions }
+  return error instanceof InvalidFieldError ? { ...withExtensions, field: error.field } : withExtensions
 }
 
 export function sendProblem (reply: FastifyReply, error: GatewayError): FastifyReply {

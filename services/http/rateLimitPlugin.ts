@@ -6,7 +6,7 @@ import { RetryableError } from './errors.js'
 import type { HttpSettings } from './settings.js'
 
 /** Each policy is counted apart, per client address. */
-export type RatePolicy = 'reads' | 'writes' | 'admin'
+export type RatePolicy = 'reads' | 'writes' | 'events' | 'admin'
 
 export interface PolicyOptions {
   /** How long these requests are refused anyway (e.g. the breaker's remaining open time), in milliseconds: a 429's Retry-After is at least this. */
@@ -25,7 +25,7 @@ declare module 'fastify' {
   }
 }
 
-export type RateLimitPluginOptions = Pick<HttpSettings, 'rateLimitMax' | 'rateLimitWriteMax' | 'rateLimitAdminMax' | 'rateLimitWindowMs' | 'rateLimitAllowList'>
+export type RateLimitPluginOptions = Pick<HttpSettings, 'rateLimitMax' | 'rateLimitWriteMax' | 'rateLimitEventMax' | 'rateLimitAdminMax' | 'rateLimitWindowMs' | 'rateLimitAllowList'>
 
 /** What a limited request reports, in the fields of the IETF httpapi RateLimit draft. */
 export interface Quota {
@@ -56,7 +56,7 @@ type Limiter = ReturnType<FastifyInstance['createRateLimit']>
  */
 export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) => {
   const windowSeconds = Math.ceil(settings.rateLimitWindowMs / 1000)
-  const maxima: Record<RatePolicy, number> = { reads: settings.rateLimitMax, writes: settings.rateLimitWriteMax, admin: settings.rateLimitAdminMax }
+  const maxima: Record<RatePolicy, number> = { reads: settings.rateLimitMax, writes: settings.rateLimitWriteMax, events: settings.rateLimitEventMax, admin: settings.rateLimitAdminMax }
   const limiters = new Map<RatePolicy, Limiter>()
   const policies = (Object.keys(maxima) as RatePolicy[]).filter((policy) => maxima[policy] > 0)
   if (policies.length > 0) {

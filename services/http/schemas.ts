@@ -41,7 +41,12 @@ export const problemSchema = {
     code: { type: 'string' },
     outcome: { type: 'string', enum: ['not-forwarded', 'upstream-failed', 'outcome-unknown'] },
     requestId: { type: 'string' },
-    field: { type: 'string' }
+    field: { type: 'string' },
+    errors: {
+      type: 'array',
+      description: 'For GW_ERR_FLOW_INVALID: every error found, each with its code and its path in the definition',
+      items: { type: 'object', additionalProperties: true }
+    }
   }
 } as const
 

@@ -22,6 +22,7 @@ export const httpSettings = {
   keepAliveTimeoutMs: integer({ env: 'KEEP_ALIVE_TIMEOUT_MS', default: 72_000, min: 1, max: 3_600_000, unit: 'ms', doc: 'how long an idle keep-alive connection is kept between requests (longer than the usual load balancer\'s 60 s)' }),
   rateLimitMax: integer({ env: 'RATE_LIMIT_MAX', default: 10_000, min: 0, max: 100_000_000, doc: 'reads per client per window; `0` turns the read limit off' }),
   rateLimitWriteMax: integer({ env: 'RATE_LIMIT_WRITE_MAX', default: 3000, min: 0, max: 100_000_000, doc: 'writes per client per window; `0` turns the write limit off' }),
+  rateLimitEventMax: integer({ env: 'RATE_LIMIT_EVENT_MAX', default: 60_000, min: 0, max: 100_000_000, doc: 'trigger events (`POST /api/trigger-event`) per client per window; `0` turns the limit off' }),
   rateLimitAdminMax: integer({ env: 'RATE_LIMIT_ADMIN_MAX', default: 60, min: 0, max: 100_000_000, doc: 'admin calls per client per window, wrong tokens included, counted apart from writes; `0` turns the admin limit off' }),
   rateLimitWindowMs: integer({ env: 'RATE_LIMIT_WINDOW_MS', default: 60_000, min: 1000, max: 86_400_000, unit: 'ms', doc: 'the rate-limit window' }),
   rateLimitAllowList: list({

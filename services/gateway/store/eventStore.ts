@@ -53,6 +53,8 @@ export interface EventStore {
   /** Appends one event that event.com accepted. Adding an id that is already stored changes nothing. Mutates. */
   addEvent: (event: Event) => Promise<void>
   hasUser: (userId: string) => Promise<boolean>
+  /** The user with this id, as event.com describes them; undefined for an unknown id. */
+  getUser: (userId: string) => Promise<User | undefined>
   listUsers: () => Promise<readonly UserWithEvents[]>
   listEvents: (page: PageRequest) => Promise<Page<Event>>
   listEventsJson: (page: PageRequest) => Promise<JsonPage>

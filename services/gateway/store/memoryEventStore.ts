@@ -104,6 +104,10 @@ export class MemoryEventStore implements EventStore {
     return Promise.resolve(this.#users.has(userId))
   }
 
+  getUser (userId: string): Promise<User | undefined> {
+    return Promise.resolve(this.#users.get(userId))
+  }
+
   listUsers (): Promise<readonly UserWithEvents[]> {
     const { byUser, ids } = this.#columns
     const users: UserWithEvents[] = []

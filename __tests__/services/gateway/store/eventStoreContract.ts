@@ -160,6 +160,14 @@ export function storeContract (name: string, makeStore: () => EventStore | Promi
       })
     })
 
+    describe('getUser', () => {
+      it('answers each loaded user as loaded, and undefined for others', async () => {
+        const store = await loadedStore()
+        for (const item of users) expect(await store.getUser(item.id)).toEqual(item)
+        expect(await store.getUser('4')).toBeUndefined()
+      })
+    })
+
     describe('listUsers', () => {
       it('returns each user with the ids of their events in insertion order', async () => {
         const store = await loadedStore()

@@ -1,0 +1,44 @@
+import pg from 'pg'
+import type { Database, Queryable } from './database.js'
+
+export interface PostgresDatabase extends Database {
+  readonly kind: 'postgres'
+  readonly connectionString: string
+}
+
+function queryable (target: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- see Queryable
+    query: async <T>(sql: string, params: readonly unknown[] = []) => {
+      const result = await target.query(sql, [...params])
+      return { rows: result.rows as T[] }
+    }
+  }
+}
+
+/** A PostgreSQL server through a small pool; the same SQL as the embedded database. */
+export function openPostgres (connectionString: string, options: { readonly max?: number } = {}): PostgresDatabase {
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, application_name: 'event-gateway journeys' })
+  // A connection the server dropped is replaced on the next query; without a listener the error would end the process.
+  pool.on('error', () => undefined)
+  return {
+    kind: 'postgres',
+    connectionString,
+    ...queryable(pool),
+    async transaction (work) {
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        const result = await work(queryable(client))
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined)
+        throw error
+      } finally {
+        client.release()
+      }
+    },
+    close: () => pool.end()
+  }
+}

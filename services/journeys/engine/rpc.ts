@@ -1,0 +1,53 @@
+import type { JourneyEngine } from './engine.js'
+import type { StepObservation } from './stepRunner.js'
+
+/** The engine's operations that the gateway's thread may call, by name. */
+export type EngineApi = Pick<JourneyEngine,
+  'triggerEvent' | 'recordPending' | 'confirmPending' | 'discardPending' | 'pendingEvents' |
+  'validateFlow' | 'createFlow' | 'updateFlow' | 'getFlow' | 'listFlows' | 'setFlowEnabled' | 'archiveFlow' |
+  'listRuns' | 'getRun' | 'cancelRun' | 'retryRun' | 'getEvent' | 'health' | 'runsByStatus'>
+
+export type EngineMethod = keyof EngineApi
+
+export const engineMethods: readonly EngineMethod[] = [
+  'triggerEvent', 'recordPending', 'confirmPending', 'discardPending', 'pendingEvents',
+  'validateFlow', 'createFlow', 'updateFlow', 'getFlow', 'listFlows', 'setFlowEnabled', 'archiveFlow',
+  'listRuns', 'getRun', 'cancelRun', 'retryRun', 'getEvent', 'health', 'runsByStatus'
+]
+
+export interface RpcRequest {
+  readonly id: number
+  readonly method: EngineMethod | 'stop'
+  readonly args: readonly unknown[]
+}
+
+/** An error as it crosses the thread boundary: its class's name, its message and the data it carries. */
+export interface WireError {
+  readonly name: string
+  readonly message: string
+  readonly data?: Readonly<Record<string, unknown>>
+}
+
+export type RpcReply = { readonly id: number, readonly ok: true, readonly value: unknown } | { readonly id: number, readonly ok: false, readonly error: WireError }
+
+/** What the engine tells the gateway's thread without being asked. */
+export type EngineEvent =
+  | { readonly type: 'ready' }
+  | { readonly type: 'failed', readonly error: WireError }
+  | { readonly type: 'triggers', readonly names: readonly string[] }
+  | { readonly type: 'observations', readonly items: readonly StepObservation[] }
+
+/** The settings the worker starts the engine with (plain data: functions are built inside the worker). */
+export interface EngineWorkerData {
+  readonly dataDir: string
+  readonly databaseUrl?: string | undefined
+  readonly emailApiUrl: string
+  readonly webhookAllowedHosts: readonly string[]
+  readonly stepTimeoutMs: number
+  readonly stepConcurrency: number
+  readonly stepRecoveryMs: number
+  readonly runRetentionDays: number
+  readonly logLevel: string
+  readonly loadSampleFlows: boolean
+  readonly work: boolean
+}
