@@ -9,6 +9,8 @@ import type { EventServiceClient, EventStore, IdempotencyKeys, Sleep } from './g
 import { eventServicePlugin, eventStorePlugin, eventWritesPlugin, gatewayRoutes, hydrationPlugin, idempotencyPlugin } from './gateway/index.js'
 import { httpPlugin, httpServerOptions } from './http/httpPlugin.js'
 import { rateLimitPlugin } from './http/rateLimitPlugin.js'
+import type { EngineClient } from './journeys/index.js'
+import { journeysPlugin } from './journeys/index.js'
 import { docsPlugin, healthPlugin, healthRoutes, metricsPlugin, metricsRoute } from './operability/index.js'
 
 export interface AppOptions {
@@ -36,6 +38,25 @@ export interface AppOptions {
   readonly generateId?: () => string
   /** Collect process metrics (event loop, GC, memory) in /metrics; default true. */
   readonly processMetrics?: boolean
+  /** What the journeys engine needs beyond its settings, when `config.journeys.journeysEnabled`. */
+  readonly journeys?: JourneysAppOptions
+}
+
+export interface JourneysAppOptions {
+  /** Where emails go when EMAIL_API_URL is unset (the built-in mock's URL). */
+  readonly emailApiUrl?: string
+  /** An engine started elsewhere (a test's, shared by its apps); not stopped with the app. */
+  readonly engine?: EngineClient
+  /** Save the sample flows into an empty database (default true). */
+  readonly sampleFlows?: boolean
+  /** Where the sample flows' webhooks go (the built-in receiver when the mocks run). */
+  readonly webhookBaseUrl?: string
+}
+
+function emailApiUrlOf (config: Config, options: JourneysAppOptions | undefined): string {
+  const url = config.journeys.emailApiUrl ?? options?.emailApiUrl
+  if (url === undefined) throw new TypeError('journeys need config.journeys.emailApiUrl (EMAIL_API_URL) or options.journeys.emailApiUrl')
+  return url
 }
 
 /**
@@ -68,6 +89,21 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
   void app.register(hydrationPlugin, { random, ...(options.hydrate !== undefined && { hydrate: options.hydrate }), ...(options.sleep && { sleep: options.sleep }) })
   void app.register(idempotencyPlugin, { settings: config.gateway, clock, ...(options.idempotencyKeys && { keys: options.idempotencyKeys }) })
   void app.register(eventWritesPlugin, options.generateId ? { generateId: options.generateId } : {})
+
+  // Journeys: flows triggered by events, run by workers in their own thread; off, the gateway is as without them.
+  if (config.journeys.journeysEnabled) {
+    void app.register(journeysPlugin, {
+      settings: config.journeys,
+      emailApiUrl: emailApiUrlOf(config, options.journeys),
+      adminToken: config.http.adminToken,
+      logLevel: config.http.logLevel,
+      upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
+      shutdownTimeoutMs: config.http.shutdownTimeoutMs,
+      ...(options.journeys?.engine && { engine: options.journeys.engine }),
+      ...(options.journeys?.sampleFlows !== undefined && { sampleFlows: options.journeys.sampleFlows }),
+      ...(options.journeys?.webhookBaseUrl !== undefined && { webhookBaseUrl: options.journeys.webhookBaseUrl })
+    })
+  }
 
   // Routes, once every part has reported to /health.
   void app.register(healthRoutes)

@@ -2,11 +2,11 @@ import { describe, it, expect } from 'vitest'
 import { loadConfig } from '../../services/config.js'
 import type { Config, Env } from '../../services/config.js'
 
-type FlatConfig = Config['http'] & Config['gateway']
+type FlatConfig = Config['http'] & Config['gateway'] & Config['journeys']
 
 /** Every section's settings side by side: the names are unique across areas. */
 function flat (config: Config): FlatConfig {
-  return { ...config.http, ...config.gateway }
+  return { ...config.http, ...config.gateway, ...config.journeys }
 }
 
 /** loadConfig, flattened. */
@@ -61,7 +61,16 @@ const defaults: FlatConfig = {
   idempotencyTtlMs: 86_400_000,
   idempotencyMaxKeys: 100_000,
   adminToken: undefined,
-  shutdownTimeoutMs: 10_000
+  shutdownTimeoutMs: 10_000,
+  journeysEnabled: true,
+  dataDir: './data',
+  databaseUrl: undefined,
+  emailApiUrl: undefined,
+  webhookAllowedHosts: [],
+  runRetentionDays: 30,
+  stepTimeoutMs: 10_000,
+  stepConcurrency: 16,
+  stepRecoveryMs: 30_000
 }
 
 type IntegerKey = { [K in keyof FlatConfig]: FlatConfig[K] extends number ? K : never }[keyof FlatConfig]

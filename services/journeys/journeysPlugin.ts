@@ -32,6 +32,8 @@ export interface JourneysPluginOptions {
   readonly engine?: EngineClient
   /** Save the sample flows when the database holds none (default true). */
   readonly sampleFlows?: boolean
+  /** Where the sample flows' webhooks go. */
+  readonly webhookBaseUrl?: string
 }
 
 const families = {
@@ -73,6 +75,7 @@ const journeys: FastifyPluginAsync<JourneysPluginOptions> = async (app, options)
     runRetentionDays: settings.runRetentionDays,
     logLevel: options.logLevel,
     loadSampleFlows: options.sampleFlows ?? true,
+    sampleWebhookBaseUrl: options.webhookBaseUrl ?? 'https://hooks.example',
     work: true
   }
   const owned = options.engine === undefined

@@ -49,5 +49,7 @@ export interface EngineWorkerData {
   readonly runRetentionDays: number
   readonly logLevel: string
   readonly loadSampleFlows: boolean
+  /** Where the sample flows' webhooks go. */
+  readonly sampleWebhookBaseUrl: string
   readonly work: boolean
 }

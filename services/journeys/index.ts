@@ -1,0 +1,8 @@
+/**
+ * The journeys area as the rest of the program sees it: its plugin, and the engine client's type.
+ */
+export { journeysPlugin } from './journeysPlugin.js'
+export type { JourneysPluginOptions } from './journeysPlugin.js'
+export { startEngineWorker } from './engineClient.js'
+export type { EngineClient, EngineState } from './engineClient.js'
+export type { EngineWorkerData } from './engine/rpc.js'
