@@ -11,9 +11,12 @@ import type { Delivered, DeliveryResult, PermanentReason, Retry, RetryReason } f
 import { prepareRequest } from './deliveryRequest.js'
 import type { DeliveryRequest, PreparedRequest } from './deliveryRequest.js'
 import { destinationRefusal } from './destinationPolicy.js'
+import { guardedLookup } from './guardedLookup.js'
+import type { Lookup } from './guardedLookup.js'
 import { OriginBreakers } from './originBreakers.js'
 import type { DeliveryBreakerSettings } from './originBreakers.js'
 import { readBody, readText } from './readBody.js'
+import { isRefusedDestination } from './refusedDestination.js'
 
 /** One finished `send`, for metrics. Not reported for a request whose URL cannot be parsed. */
 export interface OutboundCall {
@@ -39,9 +42,11 @@ export interface OutboundOptions {
    * It applies to every call, so list the email provider's host too.
    */
   readonly allowedHosts?: readonly string[] | undefined
+  /** Resolves hostnames for the sender's own connections (default `dns.lookup`); its answers are checked before connecting. */
+  readonly lookup?: Lookup | undefined
   /**
    * Sends the requests instead of the sender's own Agent, e.g. the mocks' in-process handler
-   * dispatcher; not closed by `close()`.
+   * dispatcher; not closed by `close()`. It makes its own connections, so only literal addresses are checked.
    */
   readonly dispatcher?: Dispatcher | undefined
   /** Makes the signal that ends a call after timeoutMs; replaceable so tests can fire it. */
@@ -90,6 +95,7 @@ function failureOf (error: unknown, call: CallSignal, where: string): AttemptEnd
   const cause = call.cause()
   if (cause === 'cancelled') return new AttemptEnded({ kind: 'cancelled' })
   if (cause === 'timeout') return new AttemptEnded({ kind: 'retry', reason: 'timeout', message: `${where} did not answer in time` })
+  if (isRefusedDestination(error)) return new AttemptEnded({ kind: 'permanent', reason: 'refused-destination', message: error.message })
   const code = errorCode(error)
   const detail = error instanceof Error ? error.message : String(error)
   if (code === 'UND_ERR_INVALID_ARG') return new AttemptEnded({ kind: 'permanent', reason: 'invalid-request', message: `${where}: ${detail}` })
@@ -128,7 +134,7 @@ function reported (origin: string, result: DeliveryResult, durationMs: number): 
 /**
  * The sender of a journey's outbound calls: one connection pool (in one undici Agent) and one
  * circuit breaker per destination origin, a deadline per call, the caller's signal wired to the
- * socket, and destinations checked before connecting.
+ * socket, and destinations checked before connecting (URL) and after resolving (DNS).
  */
 export function createOutbound (options: OutboundOptions): Outbound {
   const { timeoutMs, clock, timeoutSignal, allowedHosts, onCall } = options
@@ -142,7 +148,7 @@ export function createOutbound (options: OutboundOptions): Outbound {
     random: options.random,
     onStateChange: options.onBreakerChange
   })
-  const dispatcher: Dispatcher = options.dispatcher ?? new Agent({ connections })
+  const dispatcher: Dispatcher = options.dispatcher ?? new Agent({ connections, connect: { lookup: guardedLookup(options.lookup) } })
   let closing: Promise<void> | undefined
 
   async function attempt (request: PreparedRequest, call: CallSignal): Promise<Delivered> {
