@@ -21,7 +21,7 @@ export type BreakerStateName = BreakerState['name']
 
 export type BreakerTransitionReason =
   | 'failure-threshold' | 'slow-calls' | 'upstream-retry-after' | 'throttled'
-  | 'probe' | 'probe-succeeded' | 'probe-failed'
+  | 'probe' | 'probe-succeeded' | 'probe-failed' | 'probe-abandoned'
   | 'forced-open' | 'forced-closed' | 'reset'
 
 export interface BreakerTransition {
@@ -82,6 +82,12 @@ export interface CircuitBreakerOptions {
   readonly isFailure: (error: unknown) => boolean
   /** True when an error means the upstream is busy, not broken (a 429): it pauses without raising the backoff step. Checked before `isFailure`. */
   readonly isThrottle?: (error: unknown) => boolean
+  /**
+   * True when a call ended in a way that says nothing about the upstream (its caller gave up on it):
+   * neither counted nor taken as a success. A probe that ends so hands the probe to the next call.
+   * Checked before `isThrottle`.
+   */
+  readonly isIgnored?: (error: unknown) => boolean
   /** The upstream's own `Retry-After` carried by an error, in milliseconds, if any. */
   readonly retryAfterMsOf?: (error: unknown) => number | undefined
   /** `Retry-After` given to callers turned away while the probe is in flight, in milliseconds; default 1000. */
@@ -95,7 +101,7 @@ export interface CircuitBreakerOptions {
 }
 
 /** What one settled call says about the upstream. */
-type Verdict = 'healthy' | 'failure' | 'throttle'
+type Verdict = 'healthy' | 'failure' | 'throttle' | 'ignored'
 
 /**
  * Closed → open → half-open → closed, driven only by call outcomes and the injected clock: an
@@ -225,6 +231,7 @@ export class CircuitBreaker {
   }
 
   #verdictOf (error: unknown): Verdict {
+    if (this.#options.isIgnored?.(error) === true) return 'ignored'
     if (this.#options.isThrottle?.(error) === true) return 'throttle'
     // Not a failure (the upstream answered, e.g. 4xx): healthy for the breaker, still the caller's error.
     return this.#options.isFailure(error) ? 'failure' : 'healthy'
@@ -240,7 +247,7 @@ export class CircuitBreaker {
       return
     }
     // Forced closed ignores outcomes; open and forced open admit no call of their own generation.
-    if (state.name !== 'closed') return
+    if (state.name !== 'closed' || verdict === 'ignored') return
     if (verdict === 'healthy' && this.#slowCalls === undefined) {
       this.#failures.recordSuccess()
       return
@@ -279,6 +286,10 @@ export class CircuitBreaker {
         return
       case 'failure':
         this.#open(attempt + 1, 'probe-failed', this.#failureOpenMs(attempt + 1, this.#upstreamRetryAfterMs(error)))
+        return
+      case 'ignored':
+        // Nothing learnt: open with the period already over, so the next call is the probe.
+        this.#open(attempt, 'probe-abandoned', 0)
     }
   }
 
