@@ -1,3 +1,4 @@
+import type { EmailMessage } from '../delivery/index.js'
 import type { FlowGraphView } from './progress.js'
 
 export type EntryPolicy = 'once' | 'once-per-event' | 'always'
@@ -16,12 +17,7 @@ export interface RunView {
   readonly run: Readonly<Record<string, unknown>>
 }
 
-export interface EmailMessage {
-  readonly to: string
-  readonly subject: string
-  readonly text: string
-  readonly html?: string
-}
+export type { EmailMessage }
 
 export interface WebhookCall {
   readonly url: string

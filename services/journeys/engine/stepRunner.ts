@@ -1,6 +1,7 @@
 import type { Job } from 'pg-boss'
 import type { Logger } from 'pino'
 import { activate, failStep, settle } from './activation.js'
+import { emailRequest } from '../delivery/index.js'
 import { progress } from './progress.js'
 import type { Database } from './database/database.js'
 import type { AttemptResult, Deliver, DeliveryAttempt } from './deliveryPort.js'
@@ -22,6 +23,7 @@ export interface StepRunnerDeps {
   readonly runtimeOf: (flowId: string, version: number) => Promise<FlowRuntime>
   readonly deliver: Deliver
   readonly emailApiUrl: string
+  /** The wait after try number `attempt` (from 1) failed, when the policy allows another. */
   readonly retryDelayMs: (policy: RetryPolicy, attempt: number) => number
   readonly log: Logger
   readonly clock: () => number
@@ -67,7 +69,7 @@ function callOf (step: Callable, ctx: RunContext, emailApiUrl: string): Omit<Del
   if (step.type === 'email') {
     const message = step.render(ctx.view)
     if (message instanceof Error) return message
-    return { url: `${emailApiUrl}/emails`, method: 'POST', body: JSON.stringify(message) }
+    return emailRequest(emailApiUrl, message)
   }
   const call = step.render(ctx.view)
   if (call instanceof Error) return call
@@ -161,7 +163,7 @@ export function createStepRunner (deps: StepRunnerDeps, inFlight: InFlight): (jo
             await failStep(ctx, stepId, `${result.message} (after ${used} attempts)`)
             break
           }
-          const delayMs = Math.max(deps.retryDelayMs(step.retry, used - 1), result.retryAfterMs ?? 0)
+          const delayMs = Math.max(deps.retryDelayMs(step.retry, used), result.retryAfterMs ?? 0)
           const jobId = crypto.randomUUID()
           const at = new Date(ctx.now + delayMs)
           ctx.update(stepId, { status: 'queued', jobId, nextAttemptAt: at })

@@ -1,0 +1,96 @@
+/**
+ * The entry of the engine's worker thread: it starts the engine with the settings it was given,
+ * answers the gateway thread's calls, and tells it when the engine is ready, which events start a
+ * run, and how steps went (in batches).
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import pino from 'pino'
+import { engineOptions } from './engineOptions.js'
+import { JourneyEngine } from './engine.js'
+import { engineMethods } from './rpc.js'
+import type { EngineEvent, EngineMethod, EngineWorkerData, RpcReply, RpcRequest, WireError } from './rpc.js'
+import type { StepObservation } from './stepRunner.js'
+
+/** Observations are sent at most this often, and at once when this many are waiting. */
+const observationIntervalMs = 250
+const observationBatch = 500
+
+/** The error as it crosses to the gateway's thread: its name, message and own data fields. */
+export function toWire (error: unknown): WireError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) }
+  const data: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(error)) {
+    if (key !== 'name' && key !== 'message' && key !== 'stack') data[key] = value
+  }
+  return { name: error.name, message: error.message, data: structuredClone(data) }
+}
+
+/** Errors the API expects and maps to a status; anything else is worth an error in the log. */
+const expected = new Set(['FlowInvalidError', 'FlowNotFoundError', 'RunNotFoundError', 'RunConflictError', 'EventNotFoundError', 'CursorInvalidError'])
+
+async function main (): Promise<void> {
+  const port = parentPort
+  if (port === null) throw new Error('engineWorker.ts runs as a worker thread')
+  const data = workerData as EngineWorkerData
+  // Synchronous writes to fd 1, so nothing logged is lost when the thread is terminated.
+  const log = pino({ level: data.logLevel, base: { component: 'journeys' } }, pino.destination({ dest: 1, sync: true }))
+  const send = (message: EngineEvent | RpcReply): void => { port.postMessage(message) }
+
+  let observations: StepObservation[] = []
+  let flushTimer: NodeJS.Timeout | undefined
+  const flush = (): void => {
+    if (flushTimer !== undefined) clearTimeout(flushTimer)
+    flushTimer = undefined
+    if (observations.length === 0) return
+    send({ type: 'observations', items: observations })
+    observations = []
+  }
+  const observe = (observation: StepObservation): void => {
+    observations.push(observation)
+    if (observations.length >= observationBatch) flush()
+    else flushTimer ??= setTimeout(flush, observationIntervalMs)
+  }
+
+  const { options, outbound } = engineOptions(data, {
+    log,
+    observe,
+    onTriggersChanged: (names) => { send({ type: 'triggers', names }) }
+  })
+  let engine: JourneyEngine | undefined
+  let stopping: Promise<void> | undefined
+
+  const answer = async (request: RpcRequest): Promise<void> => {
+    try {
+      // The client calls only once told the engine is ready; this is the guard, not the protocol.
+      if (engine === undefined) throw new Error('the journeys engine is still starting')
+      if (request.method === 'stop') {
+        const [timeoutMs] = request.args as [number]
+        stopping ??= engine.stop(timeoutMs).finally(async () => { await outbound.close(); flush() })
+        await stopping
+        send({ id: request.id, ok: true, value: undefined })
+        return
+      }
+      if (!engineMethods.includes(request.method)) throw new TypeError(`unknown engine method ${JSON.stringify(request.method)}`)
+      const method = engine[request.method as EngineMethod] as (...args: readonly unknown[]) => unknown
+      const value = await method.apply(engine, request.args)
+      send({ id: request.id, ok: true, value })
+    } catch (error) {
+      const wire = toWire(error)
+      if (!expected.has(wire.name)) log.error({ err: error, method: request.method }, 'journeys engine call failed')
+      send({ id: request.id, ok: false, error: wire })
+    }
+  }
+  port.on('message', (request: RpcRequest) => { void answer(request) })
+
+  try {
+    engine = await JourneyEngine.start(options)
+  } catch (error) {
+    await outbound.close()
+    log.error({ err: error }, 'journeys engine failed to start')
+    send({ type: 'failed', error: toWire(error) })
+    return
+  }
+  send({ type: 'ready' })
+}
+
+void main()
