@@ -82,6 +82,8 @@ export function renderValue (value: JsonValue, context: FlowContext): JsonValue 
 
 function parse (template: string): Part[] | string {
   if (template.length > flowLimits.maxTemplateLength) return `a template is at most ${flowLimits.maxTemplateLength} characters`
+  // Plain text needs no parser: the tags all start with {{.
+  if (!isTemplate(template)) return [template]
   let tokens: unknown[][]
   try {
     tokens = writer.parse(template, TAGS) as unknown[][]
