@@ -5,7 +5,8 @@
  *
  * - `validateFlow` checks a definition and returns it normalised, in topological order, with its
  *   graph; or every error, each with a stable `code` and its `path` in the document.
- * - `renderTemplate`, `renderValue` and `compileFilter` render a step's templates and match its filters.
+ * - `renderEmail`, `renderWebhook` and `resolveWaitUntil` turn a step into what one run sends or
+ *   waits for; `renderTemplate`, `renderValue` and `compileFilter` are the pieces they use.
  * - `isRefusedAddress` and `isAllowedHost` are for the delivery layer, on the addresses and host a
  *   rendered webhook URL resolves to; `retryDelayMs` spaces the tries of a failing send.
  */
@@ -27,6 +28,8 @@ export { compileFilter } from './compileFilter.js'
 export type { FilterMatcher } from './compileFilter.js'
 export { compileTemplate, renderTemplate, renderValue } from './template.js'
 export type { CompiledTemplate, TemplateEscape } from './template.js'
+export { renderEmail, renderWebhook, resolveWaitUntil } from './renderStep.js'
+export type { RenderFailure, RenderedEmail, WebhookRequest } from './renderStep.js'
 export { checkWebhookUrl, isAllowedHost, isRefusedAddress, isRefusedHost } from './webhookHosts.js'
 export type { WebhookUrlResult } from './webhookHosts.js'
 export { defaultRetryPolicy, retryDelayMs } from './retryDelay.js'
