@@ -14,9 +14,9 @@ export const retryLimits = {
 /**
  * How long to wait after try number `attempt` (1 for the first) failed, in whole milliseconds, or
  * `undefined` when that was the last try the policy allows. The waits double from `baseMs` up to
- * `maxMs`, with jitter of at most ±20 % so that steps which failed together do not retry together;
- * it is the breaker's backoff, so a wait is also never shorter than the one before it, and a wait
- * capped at `maxMs` has no jitter left above it. `random` draws from [0, 1).
+ * `maxMs`, with jitter of at most ±20 % so that steps which failed together do not retry together.
+ * It is the breaker's backoff: a wait is never shorter than the one before it nor longer than
+ * `maxMs`, so once two waits in a row reach `maxMs` they are exactly `maxMs`. `random` draws from [0, 1).
  */
 export function retryDelayMs (policy: RetryPolicy, attempt: number, random: Random): number | undefined {
   if (!Number.isSafeInteger(attempt) || attempt < 1) throw new RangeError(`retryDelayMs attempt counts from 1, got ${String(attempt)}`)
