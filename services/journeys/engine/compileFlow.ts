@@ -54,7 +54,7 @@ function runtimeStep (step: Step, allowedWebhookHosts: readonly string[] | undef
         id: step.id,
         retry: step.retry,
         render: (view) => {
-          const rendered = renderWebhook(step, view, { allowedWebhookHosts })
+          const rendered = renderWebhook(step, view, allowedWebhookHosts === undefined ? {} : { allowedWebhookHosts })
           if (!rendered.ok) return failed(rendered.reason)
           const { url, method, headers, body } = rendered.request
           return body === undefined ? { url, method, headers } : { url, method, headers, body: JSON.stringify(body) }
@@ -103,7 +103,7 @@ export function flowCompiler (options: { readonly allowedWebhookHosts?: readonly
   const allowedWebhookHosts = options.allowedWebhookHosts !== undefined && options.allowedWebhookHosts.length > 0 ? options.allowedWebhookHosts : undefined
   return {
     validate (input) {
-      const result = validateFlow(input, { allowedWebhookHosts })
+      const result = validateFlow(input, allowedWebhookHosts === undefined ? {} : { allowedWebhookHosts })
       if (!result.ok) return { ok: false, errors: result.errors }
       const { flow } = result
       return {

@@ -71,8 +71,8 @@ async function main (): Promise<void> {
         return
       }
       if (!engineMethods.includes(request.method)) throw new TypeError(`unknown engine method ${JSON.stringify(request.method)}`)
-      const method = engine[request.method as EngineMethod] as (...args: readonly unknown[]) => unknown
-      const value = await method.apply(engine, request.args)
+      const method = engine[request.method as EngineMethod] as (...args: unknown[]) => unknown
+      const value = await method.apply(engine, [...request.args])
       send({ id: request.id, ok: true, value })
     } catch (error) {
       const wire = toWire(error)
