@@ -1,5 +1,4 @@
-import type { DeliveryScenario } from './deliveryScenario.js'
-import { parseDeliveryScenario } from './deliveryScenario.js'
+import { parseDeliveryScenario, type DeliveryScenario } from './deliveryScenario.js'
 import { failureBody } from './failureResponse.js'
 import { parseJsonBody } from './requestBody.js'
 

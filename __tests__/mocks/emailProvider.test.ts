@@ -79,6 +79,15 @@ describe('mock email provider: Idempotency-Key', () => {
     expect(keys).toEqual({ 'welcome/42': { requests: 3, repeats: 2, sends: 1, replays: 2, conflicts: 0 } })
   })
 
+  it('sends once for concurrent repeats under one key: the first to be read sends, the others replay it', async () => {
+    const { dispatcher, provider } = inProcessEmail()
+    const key = { 'idempotency-key': 'reset-password/8' }
+    const replies = await Promise.all([1, 2, 3].map(() => sendEmail(dispatcher, message, key)))
+    expect(new Set(replies.map((reply) => JSON.stringify(reply.body))).size).toBe(1)
+    expect(provider.received().sent).toHaveLength(1)
+    expect(provider.received().keys['reset-password/8']).toMatchObject({ requests: 3, sends: 1, replays: 2 })
+  })
+
   it('answers 409 invalid_idempotent_request to the same key with another body, and keeps replaying the first', async () => {
     const { dispatcher, provider } = inProcessEmail()
     const key = { 'idempotency-key': 'receipt/7' }
