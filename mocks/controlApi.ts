@@ -1,5 +1,6 @@
 import type { EventService } from './eventService.js'
 import { failureBody, type FailureBody } from './failureResponse.js'
+import { parseJsonBody } from './requestBody.js'
 import { parseScenario, type Scenario } from './scenario.js'
 
 /** Every control route lives under this prefix, outside event.com's API. */
@@ -27,22 +28,15 @@ export interface ControlResult {
   body?: Scenario | ControlStats | FailureBody
 }
 
-function parseJson (body: Buffer | undefined): { ok: true, value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(body?.toString('utf8') ?? '') }
-  } catch {
-    return { ok: false }
-  }
-}
-
 /**
- * The demo control API: `PUT /__mock/scenario` (JSON scenario → 204, 400 when not one),
- * `GET /__mock/scenario`, `GET /__mock/stats`. Anything else under the prefix is 404.
+ * event.com's control API: `PUT /__mock/scenario` (JSON scenario → 204, 400 when not one),
+ * `GET /__mock/scenario`, `GET /__mock/stats`. Anything else under the prefix is 404; the bridge
+ * sends `/__mock/email/` and `/__mock/webhooks/` to `deliveryControlApi.ts` before it gets here.
  */
 export function handleControlRequest (method: string, pathname: string, body: Buffer | undefined, context: ControlContext): ControlResult {
   const route = `${method} ${pathname}`
   if (route === `PUT ${CONTROL_PREFIX}scenario`) {
-    const json = parseJson(body)
+    const json = parseJsonBody(body)
     if (!json.ok) return { status: 400, body: failureBody('Bad Request', 'The body must be a JSON scenario') }
     const parsed = parseScenario(json.value)
     if (!parsed.ok) return { status: 400, body: failureBody('Bad Request', parsed.message) }

@@ -6,7 +6,7 @@ import { failureBody, failureResponse } from './failureResponse.js'
 import { fromDispatchOptions } from './fromDispatchOptions.js'
 import { EVENT_SERVICE_ORIGIN } from './origin.js'
 import { toResponseSink } from './responseSink.js'
-import { SCENARIO_HEADER, type Scenario } from './scenario.js'
+import { SCENARIO_HEADER, type MockScenario } from './mockScenario.js'
 
 /** A request as the dispatcher received it, before any handler saw it. */
 export interface DispatchedRequest {
@@ -18,10 +18,15 @@ export interface DispatchedRequest {
 }
 
 export interface HandlerDispatcherOptions {
-  /** What answers when no handler added with `use()` does: event.com's model, usually. */
+  /** What answers when no handler added with `use()` does: a model's handlers (event.com's, the email provider's…). */
   readonly handlers: readonly RequestHandler[]
-  /** Pinned on each request as it arrives, as the bridge pins it, so a later change never reaches a request in flight. */
-  readonly scenario?: (() => Scenario) | undefined
+  /** The origin the handlers are written for; every request is rewritten to it. Default event.com's. */
+  readonly origin?: string | undefined
+  /**
+   * Called once per request as it arrives, and pinned on it as the bridge pins it, so a later change
+   * never reaches a request in flight (a model's `admit`, which also spends a burst's failure).
+   */
+  readonly scenario?: (() => MockScenario) | undefined
   /** Told about every request that reaches the handlers, before they run. */
   readonly onRequest?: ((request: DispatchedRequest) => void) | undefined
   /** Where a handler that throws is logged; default silent. */
@@ -38,19 +43,20 @@ function isAbortSignal (signal: unknown): signal is AbortSignal {
 }
 
 /** What undici reports when nothing listens on the port. */
-function connectionRefused (): Error {
-  return Object.assign(new Error('connect ECONNREFUSED event.com'), { code: 'ECONNREFUSED', syscall: 'connect' })
+function connectionRefused (origin: string): Error {
+  return Object.assign(new Error(`connect ECONNREFUSED ${new URL(origin).host}`), { code: 'ECONNREFUSED', syscall: 'connect' })
 }
 
 /**
  * An undici Dispatcher that answers in-process, by running MSW request handlers through
- * `getResponse()`: no socket. It behaves as the bridge does (requests rewritten to event.com's
+ * `getResponse()`: no socket. It behaves as the bridge does (requests rewritten to the model's
  * origin, the scenario pinned on arrival, 404 when no handler answers, 500 when one throws,
  * `HttpResponse.error()` as a dropped connection), so a client over it runs its real code:
  * status mapping, Retry-After, streamed bodies, and timeouts through the request's `signal`.
  */
 export class HandlerDispatcher extends Dispatcher {
   readonly #handlers: readonly RequestHandler[]
+  readonly #origin: string
   readonly #options: HandlerDispatcherOptions
   readonly #logger: Logger
   readonly #exchanges = new Set<DispatchExchange>()
@@ -62,6 +68,7 @@ export class HandlerDispatcher extends Dispatcher {
   constructor (options: HandlerDispatcherOptions) {
     super()
     this.#handlers = options.handlers
+    this.#origin = options.origin ?? EVENT_SERVICE_ORIGIN
     this.#options = options
     this.#logger = options.logger ?? pino({ enabled: false })
   }
@@ -94,7 +101,7 @@ export class HandlerDispatcher extends Dispatcher {
     }
     if (this.#refusals > 0) {
       this.#refusals -= 1
-      queueMicrotask(() => { sink.error(connectionRefused()) })
+      queueMicrotask(() => { sink.error(connectionRefused(this.#origin)) })
       return true
     }
 
@@ -122,13 +129,13 @@ export class HandlerDispatcher extends Dispatcher {
   }
 
   async #answer (options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<Response> {
-    const request = fromDispatchOptions(options, EVENT_SERVICE_ORIGIN, signal)
+    const request = fromDispatchOptions(options, this.#origin, signal)
     const scenario = this.#options.scenario?.()
     if (scenario !== undefined) request.headers.set(SCENARIO_HEADER, JSON.stringify(scenario))
     try {
       return await getResponse([...this.#used, ...this.#handlers], request) ?? failureResponse(404, failureBody('Not Found'))
     } catch (error) {
-      this.#logger.error({ err: error, method: options.method, path: options.path }, 'mock event service failed to answer')
+      this.#logger.error({ err: error, origin: this.#origin, method: options.method, path: options.path }, 'mock failed to answer')
       return failureResponse(500, failureBody('Internal Server Error'))
     }
   }

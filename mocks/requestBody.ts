@@ -15,3 +15,12 @@ export async function readRequestBody (req: IncomingMessage, maxBytes: number): 
   }
   return { ok: true, body: Buffer.concat(chunks, size) }
 }
+
+/** A control body read as JSON; `ok: false` when it is absent or not JSON. */
+export function parseJsonBody (body: Buffer | undefined): { ok: true, value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(body?.toString('utf8') ?? '') }
+  } catch {
+    return { ok: false }
+  }
+}

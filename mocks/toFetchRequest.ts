@@ -18,9 +18,10 @@ function pathAndQuery (target: string): string {
 
 /**
  * A Fetch `Request` for `origin` carrying the incoming request's method, path, headers and body,
- * so handlers written for that origin match.
+ * so handlers written for that origin match. `prefix` (where the bridge mounts the model, e.g.
+ * `/email`) is taken off the path: `/email/emails` becomes `http://email.example/emails`.
  */
-export function toFetchRequest (req: IncomingMessage, origin: string, body: Buffer | undefined): Request {
+export function toFetchRequest (req: IncomingMessage, origin: string, body: Buffer | undefined, prefix = ''): Request {
   const headers = new Headers()
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || hopByHopHeaders.has(name)) continue
@@ -28,7 +29,8 @@ export function toFetchRequest (req: IncomingMessage, origin: string, body: Buff
   }
   const method = req.method ?? 'GET'
   const hasBody = method !== 'GET' && method !== 'HEAD' && body !== undefined
-  return new Request(`${origin}${pathAndQuery(req.url ?? '/')}`, {
+  const target = pathAndQuery(req.url ?? '/').slice(prefix.length)
+  return new Request(`${origin}${target.startsWith('/') ? target : `/${target}`}`, {
     method,
     headers,
     body: hasBody ? body : null
