@@ -1,7 +1,6 @@
+import { allowListEntryProblem } from './delivery/destinationPolicy.js'
 import { boolean, integer, list, text } from '../../utils/settings/setting.js'
 import type { CrossCheck, SettingsOf } from '../../utils/settings/readSettings.js'
-
-const hostnamePattern = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
 
 function postgresUrl (raw: string): string | undefined {
   try {
@@ -48,9 +47,9 @@ export const journeysSettings = {
   }),
   webhookAllowedHosts: list({
     env: 'WEBHOOK_ALLOWED_HOSTS',
-    expected: 'comma-separated host names',
-    check: (item) => hostnamePattern.test(item),
-    doc: 'when set, webhook steps may call only these hosts'
+    expected: 'comma-separated host names, IP addresses or *.domain',
+    check: (item) => allowListEntryProblem(item) === undefined,
+    doc: 'when set, webhook steps may call only these hosts (`*.example.com`: any name below example.com); the email provider\'s host is always allowed'
   }),
   runRetentionDays: integer({ env: 'RUN_RETENTION_DAYS', default: 30, min: 1, max: 3650, doc: 'finished runs, their attempt logs and trigger events older than this are deleted (once-entry keys never are)' }),
   stepTimeoutMs: integer({ env: 'STEP_TIMEOUT_MS', default: 10_000, min: 100, max: 300_000, unit: 'ms', doc: 'longest wait for one email or webhook call' }),

@@ -7,8 +7,8 @@
  *   graph; or every error, each with a stable `code` and its `path` in the document.
  * - `renderEmail`, `renderWebhook` and `resolveWaitUntil` turn a step into what one run sends or
  *   waits for; `renderTemplate`, `renderValue` and `compileFilter` are the pieces they use.
- * - `isRefusedAddress` and `isAllowedHost` are for the delivery layer, on the addresses and host a
- *   rendered webhook URL resolves to; `retryDelayMs` spaces the tries of a failing send.
+ * - `checkWebhookUrl` applies the destination policy (delivery's) to a URL; `retryDelayMs` spaces
+ *   the tries of a failing send.
  */
 export { validateFlow } from './validateFlow.js'
 export type { FlowValidation, ValidateFlowOptions } from './validateFlow.js'
@@ -30,6 +30,6 @@ export { compileTemplate, renderTemplate, renderValue } from './template.js'
 export type { CompiledTemplate, TemplateEscape } from './template.js'
 export { renderEmail, renderWebhook, resolveWaitUntil } from './renderStep.js'
 export type { RenderFailure, RenderedEmail, WebhookRequest } from './renderStep.js'
-export { checkWebhookUrl, isAllowedHost, isRefusedAddress, isRefusedHost } from './webhookHosts.js'
+export { checkWebhookUrl } from './webhookHosts.js'
 export type { WebhookUrlResult } from './webhookHosts.js'
 export { defaultRetryPolicy, retryDelayMs } from './retryDelay.js'

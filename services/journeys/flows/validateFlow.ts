@@ -4,7 +4,7 @@ import type { FlowError } from './flowErrors.js'
 import { analyseGraph } from './flowGraph.js'
 import type { FlowGraph } from './flowGraph.js'
 import { readFlow } from './readFlow.js'
-import { allowListEntryProblem } from './webhookHosts.js'
+import { allowListEntryProblem } from '../delivery/destinationPolicy.js'
 
 export interface ValidateFlowOptions {
   /**

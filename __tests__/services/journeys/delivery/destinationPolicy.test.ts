@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { destinationRefusal, isAllowedHost, isRefusedAddress } from '../../../../services/journeys/delivery/index.js'
+import { allowListEntryProblem, destinationRefusal, isAllowedHost, isRefusedAddress, isRefusedHost } from '../../../../services/journeys/delivery/index.js'
 
 describe('isRefusedAddress', () => {
   it.each([
@@ -63,5 +63,59 @@ describe('destinationRefusal', () => {
 
   it('refuses a link-local address even when it is on the allow-list', () => {
     expect(destinationRefusal(new URL('http://169.254.169.254/'), ['169.254.169.254'])).toMatch(/link-local/)
+  })
+})
+
+describe('isRefusedAddress, in every spelling', () => {
+  it.each([
+    '169.254.169.254', '169.254.0.1', '169.254.255.255', 'fe80::1', 'febf:ffff::1', 'FE80::1', '[fe80::1]', 'fe80::1%eth0',
+    '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', 'fd00:ec2::254', '100.100.100.200'
+  ])('refuses %s (link-local or cloud metadata)', (ip) => {
+    expect(isRefusedAddress(ip)).toBe(true)
+  })
+
+  it.each(['169.253.255.255', '169.255.0.1', '10.0.0.1', '127.0.0.1', '93.184.216.34', 'fec0::1', '::1', '2001:db8::1', '100.100.100.201'])('lets %s through', (ip) => {
+    expect(isRefusedAddress(ip)).toBe(false)
+  })
+
+  it('is false for a string that is not an IP address (names are isRefusedHost\'s)', () => {
+    expect(isRefusedAddress('metadata.google.internal')).toBe(false)
+    expect(isRefusedAddress('')).toBe(false)
+  })
+})
+
+describe('isRefusedHost', () => {
+  it.each(['metadata.google.internal', 'Metadata.Google.Internal.', 'metadata', '169.254.169.254', '[fe80::1]'])('refuses %s', (host) => {
+    expect(isRefusedHost(host)).toBe(true)
+  })
+
+  it.each(['example.com', 'metadata.google.internal.example.com', 'google.internal', '10.1.2.3'])('lets %s through', (host) => {
+    expect(isRefusedHost(host)).toBe(false)
+  })
+})
+
+describe('isAllowedHost with wildcards and IPv6 spellings', () => {
+  const allowList = ['crm.example', '*.hooks.example', '10.0.0.7', '::1', 'Trailing.Example.']
+
+  it.each(['crm.example', 'CRM.example.', 'a.hooks.example', 'a.b.hooks.example', '10.0.0.7', '[::1]', '0:0::1', 'trailing.example'])('allows %s', (host) => {
+    expect(isAllowedHost(host, allowList)).toBe(true)
+  })
+
+  it.each(['hooks.example', 'evilhooks.example', 'crm.example.evil', 'xcrm.example', '10.0.0.70', '::2', 'a.hooks.example.evil'])('refuses %s', (host) => {
+    expect(isAllowedHost(host, allowList)).toBe(false)
+  })
+
+  it('allows nothing with an empty list', () => {
+    expect(isAllowedHost('crm.example', [])).toBe(false)
+  })
+})
+
+describe('allowListEntryProblem', () => {
+  it.each(['crm.example', '*.hooks.example', '10.0.0.7', '::1', '[::1]', 'localhost'])('accepts %s', (entry) => {
+    expect(allowListEntryProblem(entry)).toBeUndefined()
+  })
+
+  it.each(['crm.example:443', 'https://crm.example', '*', '*.', 'a b', '', 'crm..example'])('refuses %j', (entry) => {
+    expect(allowListEntryProblem(entry)).toMatch(/not a host name/)
   })
 })

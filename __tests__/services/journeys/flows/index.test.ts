@@ -4,8 +4,7 @@ import * as flows from '../../../../services/journeys/flows/index.js'
 describe('services/journeys/flows/index.ts, the interface the engine imports', () => {
   it('exports exactly these values', () => {
     expect(Object.keys(flows).sort()).toEqual([
-      'checkWebhookUrl', 'compileFilter', 'compileTemplate', 'defaultRetryPolicy', 'entryPolicies', 'flowLimits', 'isAllowedHost',
-      'isRefusedAddress', 'isRefusedHost', 'parseDuration', 'renderEmail', 'renderTemplate', 'renderValue', 'renderWebhook',
+      'checkWebhookUrl', 'compileFilter', 'compileTemplate', 'defaultRetryPolicy', 'entryPolicies', 'flowLimits', 'parseDuration', 'renderEmail', 'renderTemplate', 'renderValue', 'renderWebhook',
       'resolveWaitUntil', 'retryDelayMs', 'stepTypes', 'validateFlow', 'webhookMethods'
     ])
   })
