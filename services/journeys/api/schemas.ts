@@ -40,8 +40,13 @@ const skippedFlow = {
 
 export const triggerAnswerSchema = {
   type: 'object',
-  required: ['eventId', 'runs', 'skipped'],
-  properties: { eventId: { type: 'string' }, runs: { type: 'array', items: startedRun }, skipped: { type: 'array', items: skippedFlow } }
+  required: ['eventId', 'runs', 'skipped', 'exited'],
+  properties: {
+    eventId: { type: 'string' },
+    runs: { type: 'array', items: startedRun, description: 'The runs the event started' },
+    skipped: { type: 'array', items: skippedFlow, description: 'Flows it triggers that started no run, and why' },
+    exited: { type: 'array', items: { type: 'string' }, description: 'Ids of the runs it ended by their exit rule' }
+  }
 } as const
 
 export const flowSummarySchema = {
@@ -132,7 +137,7 @@ export const runDetailSchema = {
 
 export const eventDetailSchema = {
   type: 'object',
-  required: ['id', 'name', 'userId', 'source', 'state', 'properties', 'receivedAt', 'runs', 'skipped'],
+  required: ['id', 'name', 'userId', 'source', 'state', 'properties', 'receivedAt', 'runs', 'skipped', 'exited'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -143,7 +148,8 @@ export const eventDetailSchema = {
     occurredAt: { type: 'string', format: 'date-time' },
     receivedAt: { type: 'string', format: 'date-time' },
     runs: { type: 'array', items: runSummarySchema },
-    skipped: { type: 'array', items: skippedFlow }
+    skipped: { type: 'array', items: skippedFlow },
+    exited: { type: 'array', items: { type: 'string' }, description: 'Ids of the runs it ended by their exit rule' }
   }
 } as const
 

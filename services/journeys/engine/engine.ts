@@ -145,16 +145,25 @@ export class JourneyEngine {
     prune()
   }
 
-  triggerEvent (input: TriggerInput): Promise<TriggerAnswer & { readonly replayed: boolean }> {
-    return this.#db.transaction((tx) => triggerEvent(tx, input, this.#triggerDeps))
+  async triggerEvent (input: TriggerInput): Promise<TriggerAnswer & { readonly replayed: boolean }> {
+    const answer = await this.#db.transaction((tx) => triggerEvent(tx, input, this.#triggerDeps))
+    if (!answer.replayed) this.#abortExited(answer)
+    return answer
+  }
+
+  /** Runs an event ended by their exit rule stop at once: a call they have in flight is aborted. */
+  #abortExited (answer: TriggerAnswer | undefined): void {
+    for (const runId of answer?.exited ?? []) this.#inFlight.abort(runId)
   }
 
   recordPending (input: TriggerInput): Promise<void> {
     return this.#db.transaction((tx) => recordPending(tx, input, this.#clock))
   }
 
-  confirmPending (input: TriggerInput): Promise<TriggerAnswer | undefined> {
-    return this.#db.transaction((tx) => confirmPending(tx, input, this.#triggerDeps))
+  async confirmPending (input: TriggerInput): Promise<TriggerAnswer | undefined> {
+    const answer = await this.#db.transaction((tx) => confirmPending(tx, input, this.#triggerDeps))
+    this.#abortExited(answer)
+    return answer
   }
 
   discardPending (eventId: string): Promise<void> {

@@ -167,10 +167,11 @@ export interface EventDetail {
   readonly receivedAt: string
   readonly runs: readonly RunSummary[]
   readonly skipped: TriggerAnswer['skipped']
+  readonly exited: TriggerAnswer['exited']
 }
 
 export async function getEvent (db: Queryable, eventId: string): Promise<EventDetail | undefined> {
-  const events = await db.query<{ id: string, name: string, user_id: string, source: string, state: string, properties: Record<string, unknown> | null, occurred_at: Date | string | null, received_at: Date | string, answer: { skipped?: TriggerAnswer['skipped'] } | null }>(
+  const events = await db.query<{ id: string, name: string, user_id: string, source: string, state: string, properties: Record<string, unknown> | null, occurred_at: Date | string | null, received_at: Date | string, answer: { skipped?: TriggerAnswer['skipped'], exited?: TriggerAnswer['exited'] } | null }>(
     'SELECT id, name, user_id, source, state, properties, occurred_at, received_at, answer FROM journeys.trigger_events WHERE id = $1', [eventId])
   const event = events.rows[0]
   if (event === undefined) return undefined
@@ -186,7 +187,8 @@ export async function getEvent (db: Queryable, eventId: string): Promise<EventDe
     ...(occurredAt !== undefined && { occurredAt }),
     receivedAt: new Date(event.received_at).toISOString(),
     runs: runs.rows.map(runSummary),
-    skipped: event.answer?.skipped ?? []
+    skipped: event.answer?.skipped ?? [],
+    exited: event.answer?.exited ?? []
   }
 }
 

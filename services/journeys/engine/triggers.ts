@@ -24,11 +24,12 @@ export interface TriggerInput {
 export interface StartedRun { readonly runId: string, readonly flowId: string, readonly flowVersion: number }
 export interface SkippedFlow { readonly flowId: string, readonly reason: 'already-entered' | 'disabled' }
 
-/** What an event did: the runs it started and the flows it skipped, and why. */
+/** What an event did: the runs it started, the flows it skipped and why, and the runs it ended by their exit rule. */
 export interface TriggerAnswer {
   readonly eventId: string
   readonly runs: readonly StartedRun[]
   readonly skipped: readonly SkippedFlow[]
+  readonly exited: readonly string[]
 }
 
 /** A flow whose trigger names an event: its newest version. */
@@ -82,11 +83,13 @@ async function applyEvent (tx: Queryable, input: TriggerInput, receivedAt: Date,
   const exiting = await tx.query<{ id: string }>(`
     SELECT r.id FROM journeys.runs r JOIN journeys.flow_versions v ON v.flow_id = r.flow_id AND v.version = r.flow_version
     WHERE r.user_id = $1 AND r.ended_at IS NULL AND v.exit_event = $2 ORDER BY r.started_at`, [input.userId, input.name])
+  const exited: string[] = []
   for (const { id } of exiting.rows) {
     const ctx = await loadLockedRun(tx, id, deps.runtimeOf, now)
     if (ctx === undefined || ctx.ended || !ctx.runtime.exitMatches({ ...ctx.view, event })) continue
     ctx.end('exited')
     await ctx.flush(deps.queue)
+    exited.push(id)
     log.info({ runId: id, eventId: input.id }, 'run exited')
   }
 
@@ -142,18 +145,18 @@ async function applyEvent (tx: Queryable, input: TriggerInput, receivedAt: Date,
     runs.push({ runId, flowId: flow.flowId, flowVersion: flow.version })
     log.info({ runId, flowId: flow.flowId, flowVersion: flow.version, eventId: input.id }, 'run started')
   }
-  return { eventId: input.id, runs, skipped }
+  return { eventId: input.id, runs, skipped, exited }
 }
 
 async function recordAnswer (tx: Queryable, answer: TriggerAnswer): Promise<void> {
-  await tx.query(`UPDATE journeys.trigger_events SET state = 'recorded', answer = $2 WHERE id = $1`, [answer.eventId, JSON.stringify({ runs: answer.runs, skipped: answer.skipped })])
+  await tx.query(`UPDATE journeys.trigger_events SET state = 'recorded', answer = $2 WHERE id = $1`, [answer.eventId, JSON.stringify({ runs: answer.runs, skipped: answer.skipped, exited: answer.exited })])
 }
 
 async function storedAnswer (tx: Queryable, eventId: string): Promise<{ state: string, answer: TriggerAnswer | undefined } | undefined> {
-  const { rows } = await tx.query<{ state: string, answer: { runs: StartedRun[], skipped: SkippedFlow[] } | null }>('SELECT state, answer FROM journeys.trigger_events WHERE id = $1', [eventId])
+  const { rows } = await tx.query<{ state: string, answer: { runs: StartedRun[], skipped: SkippedFlow[], exited?: string[] } | null }>('SELECT state, answer FROM journeys.trigger_events WHERE id = $1', [eventId])
   const row = rows[0]
   if (row === undefined) return undefined
-  return { state: row.state, answer: row.answer === null ? undefined : { eventId, ...row.answer } }
+  return { state: row.state, answer: row.answer === null ? undefined : { eventId, exited: [], ...row.answer } }
 }
 
 /**
@@ -166,7 +169,7 @@ export async function triggerEvent (tx: Queryable, input: TriggerInput, deps: Tr
   const receivedAt = new Date(deps.clock())
   if (!await insertEvent(tx, input, 'recorded', receivedAt)) {
     const stored = await storedAnswer(tx, input.id)
-    return { ...stored?.answer ?? { eventId: input.id, runs: [], skipped: [] }, replayed: true }
+    return { ...stored?.answer ?? { eventId: input.id, runs: [], skipped: [], exited: [] }, replayed: true }
   }
   const answer = await applyEvent(tx, input, receivedAt, deps)
   await recordAnswer(tx, answer)
