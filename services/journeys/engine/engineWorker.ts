@@ -71,8 +71,8 @@ async function main (): Promise<void> {
         return
       }
       if (!engineMethods.includes(request.method)) throw new TypeError(`unknown engine method ${JSON.stringify(request.method)}`)
-      const method = engine[request.method as EngineMethod] as (...args: unknown[]) => unknown
-      const value = await method.apply(engine, [...request.args])
+      const target: Record<EngineMethod, (...args: unknown[]) => unknown> = engine as never
+      const value = await target[request.method](...request.args)
       send({ id: request.id, ok: true, value })
     } catch (error) {
       const wire = toWire(error)
