@@ -17,6 +17,7 @@ export interface ConfigOverrides {
  */
 export const testConfig: Config = withConfig(defaultConfig, {
   http: { rateLimitMax: 0, rateLimitWriteMax: 0, rateLimitEventMax: 0, rateLimitAdminMax: 0 },
+  gateway: { mocksPort: 0 },
   journeys: { journeysEnabled: false }
 })
 

@@ -33,6 +33,7 @@ const defaults: FlatConfig = {
   port: 3000,
   host: '127.0.0.1',
   eventServiceUrl: undefined,
+  mocksPort: 3001,
   logLevel: 'info',
   maxConnections: undefined,
   headersTimeoutMs: 10_000,
@@ -153,7 +154,18 @@ describe('loadConfig', () => {
       REQUEST_TIMEOUT_MS: '20000',
       BODY_TIMEOUT_MS: '5000',
       KEEP_ALIVE_TIMEOUT_MS: '4000',
-      RATE_LIMIT_ADMIN_MAX: '10'
+      RATE_LIMIT_ADMIN_MAX: '10',
+      RATE_LIMIT_EVENT_MAX: '500',
+      MOCKS_PORT: '4100',
+      JOURNEYS_ENABLED: 'false',
+      DATA_DIR: '/var/lib/gateway',
+      DATABASE_URL: 'postgres://gateway@db.internal:5432/journeys',
+      EMAIL_API_URL: 'https://mail.example/v1/',
+      WEBHOOK_ALLOWED_HOSTS: 'crm.example, *.hooks.example',
+      RUN_RETENTION_DAYS: '7',
+      STEP_TIMEOUT_MS: '5000',
+      STEP_CONCURRENCY: '4',
+      STEP_RECOVERY_MS: '12000'
     }
     expect(load(env)).toStrictEqual({
       port: 8080,
@@ -186,7 +198,18 @@ describe('loadConfig', () => {
       requestTimeoutMs: 20_000,
       bodyTimeoutMs: 5000,
       keepAliveTimeoutMs: 4000,
-      rateLimitAdminMax: 10
+      rateLimitAdminMax: 10,
+      rateLimitEventMax: 500,
+      mocksPort: 4100,
+      journeysEnabled: false,
+      dataDir: '/var/lib/gateway',
+      databaseUrl: 'postgres://gateway@db.internal:5432/journeys',
+      emailApiUrl: 'https://mail.example/v1',
+      webhookAllowedHosts: ['crm.example', '*.hooks.example'],
+      runRetentionDays: 7,
+      stepTimeoutMs: 5000,
+      stepConcurrency: 4,
+      stepRecoveryMs: 12_000
     })
   })
 

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import pino from 'pino'
@@ -7,6 +10,7 @@ import { request } from 'undici'
 import { startServer } from '../../services/server.js'
 import { createManualClock } from '../../utils/clock.js'
 import { loadConfig } from '../../services/config.js'
+import { eventually } from '../helpers/eventually.js'
 
 const silent = pino({ level: 'silent' })
 
@@ -23,7 +27,7 @@ async function post (url: string, body: unknown): Promise<number> {
 describe('startServer', () => {
   it('serves the curl loop against the built-in mock when EVENT_SERVICE_URL is unset', async () => {
     const clock = createManualClock(1_700_000_000_000)
-    const server = await startServer(loadConfig({ PORT: '0' }), silent, { clock: clock.now, random: () => 0.5 })
+    const server = await startServer(loadConfig({ PORT: '0', MOCKS_PORT: '0', JOURNEYS_ENABLED: 'false' }), silent, { clock: clock.now, random: () => 0.5 })
     onTestFinished(async () => { await server.close() })
     expect(server.eventServiceUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     await server.app.hydrator.hydrated
@@ -43,7 +47,7 @@ describe('startServer', () => {
   })
 
   it('lets in-flight requests finish on close, then stops accepting', async () => {
-    const config = loadConfig({ PORT: '0' })
+    const config = loadConfig({ PORT: '0', MOCKS_PORT: '0', JOURNEYS_ENABLED: 'false' })
     const server = await startServer(config, silent)
     await server.app.hydrator.hydrated
     const mockControl = `${server.eventServiceUrl}/__mock/scenario`
@@ -59,6 +63,21 @@ describe('startServer', () => {
     expect(await closed).toBe(true)
     await expect(post(server.url, { name: 'after', userId: '2' })).rejects.toThrow()
   })
+
+  it('runs journeys against the built-in email provider and webhook receiver when EMAIL_API_URL is unset, with the sample flows', async () => {
+    const server = await startServer(loadConfig({ PORT: '0', MOCKS_PORT: '0', DATA_DIR: 'memory://' }), silent)
+    onTestFinished(async () => { await server.close() })
+    await server.app.journeys.ready
+    const flows = await server.app.journeys.listFlows()
+    expect(flows.map((flow) => flow.id).sort()).toEqual(['appointment-reminder', 'welcome-series'])
+
+    const answer = await server.app.journeys.triggerEvent({
+      id: 'signup-1', name: 'signup', userId: 'u-1', email: 'u1@example.com', properties: {}, user: { id: 'u-1', email: 'u1@example.com', userName: 'Ada' }, source: 'api'
+    })
+    expect(answer.runs).toMatchObject([{ flowId: 'welcome-series' }])
+    const sent = await eventually('the welcome email reaches the built-in provider', () => server.mock?.email.received().sent.find((email) => email.to === 'u1@example.com'))
+    expect(sent.subject).toBe('Welcome, Ada')
+  }, 60_000)
 })
 
 describe('the process', () => {
@@ -81,13 +100,15 @@ describe('the process', () => {
     expect(stderr).toContain('BREAKER_FAILURE_THRESHOLD="0" is invalid: expected an integer from 1 to 1000')
   })
 
-  it('logs where the built-in mock runs, listens, and exits 0 on SIGTERM', async () => {
-    const child = run({ PORT: '0' })
+  it('logs where the built-in mocks run, listens, starts the journeys engine, and exits 0 on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gateway-data-'))
+    onTestFinished(() => { rmSync(dataDir, { recursive: true, force: true }) })
+    const child = run({ PORT: '0', MOCKS_PORT: '0', DATA_DIR: dataDir })
     const lines = createInterface({ input: child.stdout })
-    const messages: { msg: string, eventServiceUrl?: string }[] = []
+    const messages: { msg: string, eventServiceUrl?: string, emailApiUrl?: string }[] = []
     let url: string | undefined
     for await (const line of lines) {
-      const entry = JSON.parse(line) as { msg: string, eventServiceUrl?: string }
+      const entry = JSON.parse(line) as { msg: string, eventServiceUrl?: string, emailApiUrl?: string }
       messages.push(entry)
       url = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(entry.msg)?.[1]
       if (url !== undefined) break
@@ -95,12 +116,22 @@ describe('the process', () => {
     const mockLine = messages.find((entry) => entry.msg.includes('built-in mock'))
     expect(mockLine?.eventServiceUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
 
+    const emailLine = messages.find((entry) => entry.msg.includes('EMAIL_API_URL is unset'))
+    expect(emailLine).toMatchObject({ emailApiUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/email$/) as unknown })
+
     const health = await request(`${url ?? ''}/health`)
     expect(health.statusCode).toBe(200)
     await health.body.dump()
+    await eventually('the journeys engine is ready', async () => {
+      const ready = await request(`${url ?? ''}/ready`)
+      await ready.body.dump()
+      return ready.statusCode === 200 ? true : undefined
+    }, 60_000, 100)
 
     child.kill('SIGTERM')
     const [code] = await once(child, 'exit') as [number]
     expect(code).toBe(0)
+    // The engine let go of the data folder on its way out.
+    expect(existsSync(join(dataDir, 'gateway.lock'))).toBe(false)
   })
 })

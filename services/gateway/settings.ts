@@ -12,6 +12,13 @@ export const gatewaySettings = {
     check: parseServiceUrl,
     doc: 'base URL of event.com (`http://` or `https://`, may include a path prefix); unset runs the built-in mock'
   }),
+  mocksPort: integer({
+    env: 'MOCKS_PORT',
+    default: 3001,
+    min: 0,
+    max: 65_535,
+    doc: 'port of the built-in mocks (event.com, the email provider, the webhook receiver) when EVENT_SERVICE_URL or EMAIL_API_URL is unset; fixed so the sample flows\' webhook URLs stay valid across restarts (0 picks a free one)'
+  }),
   upstreamTimeoutMs: integer({ env: 'UPSTREAM_TIMEOUT_MS', default: 3000, min: 1, max: 600_000, unit: 'ms', doc: 'longest wait for one call to event.com, response body included' }),
   hydrationTimeoutMs: integer({ env: 'HYDRATION_TIMEOUT_MS', default: 120_000, min: 1, max: 3_600_000, unit: 'ms', doc: 'longest wait for the start-up reads of all users and all events (streamed and parsed as they arrive)' }),
   breakerFailureThreshold: integer({ env: 'BREAKER_FAILURE_THRESHOLD', default: 3, min: 1, max: 1000, doc: 'consecutive failures that open the breaker' }),

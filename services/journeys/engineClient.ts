@@ -41,13 +41,15 @@ export class EngineUnavailableError extends Error {
   }
 }
 
-/** The worker's entry: compiled JavaScript in production, TypeScript through tsx under tests and `npm run dev`. */
-function workerEntry (): { url: URL, execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts')
-  return {
-    url: new URL(fromSource ? './engine/engineWorker.ts' : './engine/engineWorker.js', import.meta.url),
-    execArgv: fromSource ? ['--import', 'tsx'] : []
-  }
+/**
+ * The worker's entry: compiled JavaScript in production; from source (tests, `npm run dev`) the
+ * TypeScript entry is loaded through tsx's scoped loader, which reaches the thread's whole import tree.
+ */
+function startWorker (data: EngineWorkerData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./engine/engineWorker.js', import.meta.url), { workerData: data })
+  const entry = new URL('./engine/engineWorker.ts', import.meta.url).href
+  const boot = `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`
+  return new Worker(boot, { eval: true, workerData: data })
 }
 
 /**
@@ -56,8 +58,7 @@ function workerEntry (): { url: URL, execArgv: string[] } {
  * waits on them (an initdb takes seconds).
  */
 export function startEngineWorker (data: EngineWorkerData, log: FastifyBaseLogger): EngineClient {
-  const entry = workerEntry()
-  const worker = new Worker(entry.url, { workerData: data, execArgv: entry.execArgv })
+  const worker = startWorker(data)
   const pending = new Map<number, { resolve: (value: unknown) => void, reject: (error: Error) => void }>()
   const listeners: ((items: readonly StepObservation[]) => void)[] = []
   let nextId = 0

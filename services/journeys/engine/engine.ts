@@ -7,7 +7,7 @@ import type { PostgresDatabase } from './database/postgresDatabase.js'
 import { lockDataDir } from './database/dataDirLock.js'
 import { migrate } from './database/migrations.js'
 import type { Deliver } from './deliveryPort.js'
-import { FlowCatalog } from './flowCatalog.js'
+import { FlowCatalog, FlowInvalidError } from './flowCatalog.js'
 import type { FlowDetail, FlowSummary, Validation } from './flowCatalog.js'
 import type { FlowRuntime, RetryPolicy } from './flowRuntime.js'
 import { pruneFinished } from './retention.js'
@@ -42,6 +42,21 @@ export interface EngineOptions {
   /** Take step jobs (default true); false runs the API side only. */
   readonly work?: boolean
   readonly clock?: () => number
+}
+
+/** The sample flows, into an empty database; one the settings refuse (WEBHOOK_ALLOWED_HOSTS) is left out, and said so. */
+async function saveSamples (catalog: FlowCatalog, samples: NonNullable<EngineOptions['sampleFlows']>, log: Logger): Promise<void> {
+  const saved: string[] = []
+  for (const sample of samples) {
+    try {
+      await catalog.create(sample.definition, sample.id)
+      saved.push(sample.id)
+    } catch (error) {
+      if (!(error instanceof FlowInvalidError)) throw error
+      log.warn({ flowId: sample.id, errors: error.errors }, 'sample flow not saved: the settings refuse it')
+    }
+  }
+  log.info({ flows: saved }, 'sample flows saved in the empty database')
 }
 
 export interface EngineHealth {
@@ -94,10 +109,7 @@ export class JourneyEngine {
         onTriggersChanged: (names) => { options.onTriggersChanged?.(names) }
       })
       const engine = new JourneyEngine(db, queue, catalog, options, migrations, release)
-      if (options.sampleFlows !== undefined && await catalog.count() === 0) {
-        for (const sample of options.sampleFlows) await catalog.create(sample.definition, sample.id)
-        options.log.info({ flows: options.sampleFlows.map((sample) => sample.id) }, 'sample flows saved in the empty database')
-      }
+      if (options.sampleFlows !== undefined && await catalog.count() === 0) await saveSamples(catalog, options.sampleFlows, options.log)
       options.onTriggersChanged?.(await catalog.triggerNames())
       if (options.work !== false) await engine.#startWorking()
       return engine

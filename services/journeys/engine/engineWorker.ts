@@ -3,27 +3,18 @@
  * answers the gateway thread's calls, and tells it when the engine is ready, which events start a
  * run, and how steps went (in batches).
  */
+import { hostname } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import pino from 'pino'
 import { engineOptions } from './engineOptions.js'
 import { JourneyEngine } from './engine.js'
-import { engineMethods } from './rpc.js'
-import type { EngineEvent, EngineMethod, EngineWorkerData, RpcReply, RpcRequest, WireError } from './rpc.js'
+import { engineMethods, toWire } from './rpc.js'
+import type { EngineEvent, EngineMethod, EngineWorkerData, RpcReply, RpcRequest } from './rpc.js'
 import type { StepObservation } from './stepRunner.js'
 
 /** Observations are sent at most this often, and at once when this many are waiting. */
 const observationIntervalMs = 250
 const observationBatch = 500
-
-/** The error as it crosses to the gateway's thread: its name, message and own data fields. */
-export function toWire (error: unknown): WireError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) }
-  const data: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(error)) {
-    if (key !== 'name' && key !== 'message' && key !== 'stack') data[key] = value
-  }
-  return { name: error.name, message: error.message, data: structuredClone(data) }
-}
 
 /** Errors the API expects and maps to a status; anything else is worth an error in the log. */
 const expected = new Set(['FlowInvalidError', 'FlowNotFoundError', 'RunNotFoundError', 'RunConflictError', 'EventNotFoundError', 'CursorInvalidError'])
@@ -33,7 +24,7 @@ async function main (): Promise<void> {
   if (port === null) throw new Error('engineWorker.ts runs as a worker thread')
   const data = workerData as EngineWorkerData
   // Synchronous writes to fd 1, so nothing logged is lost when the thread is terminated.
-  const log = pino({ level: data.logLevel, base: { component: 'journeys' } }, pino.destination({ dest: 1, sync: true }))
+  const log = pino({ level: data.logLevel, base: { pid: process.pid, hostname: hostname(), component: 'journeys' } }, pino.destination({ dest: 1, sync: true }))
   const send = (message: EngineEvent | RpcReply): void => { port.postMessage(message) }
 
   let observations: StepObservation[] = []

@@ -28,6 +28,16 @@ export interface WireError {
   readonly data?: Readonly<Record<string, unknown>>
 }
 
+/** The error as it crosses to the gateway's thread: its name, message and own data fields. */
+export function toWire (error: unknown): WireError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) }
+  const data: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(error)) {
+    if (key !== 'name' && key !== 'message' && key !== 'stack') data[key] = value
+  }
+  return { name: error.name, message: error.message, data: structuredClone(data) }
+}
+
 export type RpcReply = { readonly id: number, readonly ok: true, readonly value: unknown } | { readonly id: number, readonly ok: false, readonly error: WireError }
 
 /** What the engine tells the gateway's thread without being asked. */
