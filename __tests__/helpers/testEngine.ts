@@ -28,6 +28,8 @@ export interface TestEngine {
   readonly email: EmailProvider
   readonly webhooks: WebhookReceiver
   readonly observations: StepObservation[]
+  /** The event names that start a run now, as the engine last said. */
+  readonly triggerNames: ReadonlySet<string> | undefined
   /** The data the engine was started with, for starting another on the same database. */
   readonly data: EngineWorkerData
   /** Stops the engine (and drops its PostgreSQL database unless `keep`). */
@@ -86,10 +88,12 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
     })
   })
   const observations: StepObservation[] = []
+  let triggerNames: ReadonlySet<string> | undefined
   const built = engineOptions(data, {
     log,
     outbound,
     observe: (observation) => { observations.push(observation) },
+    onTriggersChanged: (names) => { triggerNames = new Set(names) },
     ...(options.clock !== undefined && { clock: options.clock })
   })
   let engine: JourneyEngine
@@ -104,6 +108,7 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
     email,
     webhooks,
     observations,
+    get triggerNames () { return triggerNames },
     data,
     async stop (stopOptions = {}) {
       await engine.stop(2000)
