@@ -20,11 +20,11 @@ export function inProcessEngineClient (test: TestEngine): EngineClient {
     }
   }]))
   return {
-    ...(api as unknown as Omit<EngineClient, 'state' | 'failure' | 'ready' | 'triggerNames' | 'onObservations' | 'stop'>),
+    ...(api as unknown as Omit<EngineClient, 'state' | 'failure' | 'ready' | 'eventNames' | 'onObservations' | 'stop'>),
     state: 'ready',
     failure: undefined,
     ready: Promise.resolve(),
-    get triggerNames () { return test.triggerNames },
+    get eventNames () { return test.eventNames },
     onObservations: (listener) => { listeners.push(listener) },
     stop: () => Promise.resolve()
   }

@@ -29,7 +29,7 @@ export interface TestEngine {
   readonly webhooks: WebhookReceiver
   readonly observations: StepObservation[]
   /** The event names that start a run now, as the engine last said. */
-  readonly triggerNames: ReadonlySet<string> | undefined
+  readonly eventNames: ReadonlySet<string> | undefined
   /** The data the engine was started with, for starting another on the same database. */
   readonly data: EngineWorkerData
   /** Stops the engine (and drops its PostgreSQL database unless `keep`). */
@@ -88,12 +88,12 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
     })
   })
   const observations: StepObservation[] = []
-  let triggerNames: ReadonlySet<string> | undefined
+  let eventNames: ReadonlySet<string> | undefined
   const built = engineOptions(data, {
     log,
     outbound,
     observe: (observation) => { observations.push(observation) },
-    onTriggersChanged: (names) => { triggerNames = new Set(names) },
+    onEventNamesChanged: (names) => { eventNames = new Set(names) },
     ...(options.clock !== undefined && { clock: options.clock })
   })
   let engine: JourneyEngine
@@ -108,7 +108,7 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
     email,
     webhooks,
     observations,
-    get triggerNames () { return triggerNames },
+    get eventNames () { return eventNames },
     data,
     async stop (stopOptions = {}) {
       await engine.stop(2000)

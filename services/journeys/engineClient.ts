@@ -26,8 +26,8 @@ export interface EngineClient extends Async<EngineApi> {
   readonly failure: Error | undefined
   /** Resolves once the engine is ready; rejects if it fails to start. */
   readonly ready: Promise<void>
-  /** The event names that start a run of some enabled flow now; undefined until the engine has said. */
-  readonly triggerNames: ReadonlySet<string> | undefined
+  /** The event names some flow may act on (triggers, exits, waits); undefined until the engine has said. */
+  readonly eventNames: ReadonlySet<string> | undefined
   onObservations: (listener: (items: readonly StepObservation[]) => void) => void
   /** Stops the engine (running steps may finish, at most `timeoutMs`) and the thread. */
   stop: (timeoutMs: number) => Promise<void>
@@ -64,7 +64,7 @@ export function startEngineWorker (data: EngineWorkerData, log: FastifyBaseLogge
   let nextId = 0
   let state: EngineState = 'starting'
   let failure: Error | undefined
-  let triggerNames: ReadonlySet<string> | undefined
+  let eventNames: ReadonlySet<string> | undefined
   let markReady: () => void = () => undefined
   let markFailed: (error: Error) => void = () => undefined
   const ready = new Promise<void>((resolve, reject) => { markReady = resolve; markFailed = reject })
@@ -98,8 +98,8 @@ export function startEngineWorker (data: EngineWorkerData, log: FastifyBaseLogge
         log.error({ err: message.error }, 'journeys engine failed to start')
         fail(new EngineError(message.error))
         break
-      case 'triggers':
-        triggerNames = new Set(message.names)
+      case 'eventNames':
+        eventNames = new Set(message.names)
         break
       case 'observations':
         for (const listener of listeners) listener(message.items)
@@ -130,7 +130,7 @@ export function startEngineWorker (data: EngineWorkerData, log: FastifyBaseLogge
     get state () { return state },
     get failure () { return failure },
     ready,
-    get triggerNames () { return triggerNames },
+    get eventNames () { return eventNames },
     onObservations: (listener) => { listeners.push(listener) },
     async stop (timeoutMs) {
       if (state === 'stopped') return

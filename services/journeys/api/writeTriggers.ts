@@ -32,18 +32,18 @@ export async function writeTriggerInput (event: Event, users: UserLookup): Promi
  * write that failed. Before the write is forwarded its event is recorded as pending; once event.com
  * accepted it the event is confirmed (its runs start), and when the write certainly failed it is
  * discarded. One left pending (the outcome was unknown, or the process died) is settled later by
- * asking event.com (`settlePending`). A write whose name no enabled flow triggers costs nothing here.
+ * asking event.com (`settlePending`). A write whose name no flow acts on (trigger, exit or wait) costs nothing here.
  */
 export function writeTriggers (options: WriteTriggerOptions): WriteHook & { readonly inFlight: ReadonlySet<string> } {
   const { engine, users, log } = options
   const recorded = new Set<string>()
 
   async function mayTrigger (name: string): Promise<boolean> {
-    if (engine.triggerNames === undefined && engine.state === 'starting') {
+    if (engine.eventNames === undefined && engine.state === 'starting') {
       await Promise.race([engine.ready.catch(() => undefined), new Promise((resolve) => { setTimeout(resolve, options.startWaitMs).unref() })])
     }
-    const names = engine.triggerNames
-    // Not known yet: the write cannot be told apart from one that starts a journey, and is refused rather than risked.
+    const names = engine.eventNames
+    // Not known yet: the write cannot be told apart from one a journey acts on, and is refused rather than risked.
     if (names === undefined) throw unavailable('The journeys engine is starting; retry shortly')
     return names.has(name)
   }

@@ -77,6 +77,14 @@ function runtimeStep (step: Step, allowedWebhookHosts: readonly string[] | undef
   }
 }
 
+/** The event names a flow acts on: its trigger, its exit, and those its steps wait for. */
+function listensOf (flow: FlowDefinition): string[] {
+  const names = new Set([flow.trigger.event])
+  if (flow.exit !== undefined) names.add(flow.exit.event)
+  for (const step of flow.steps) if (step.type === 'waitForEvent') names.add(step.event)
+  return [...names].sort()
+}
+
 function runtimeOf (flow: FlowDefinition, graph: FlowGraph, order: readonly string[], allowedWebhookHosts: readonly string[] | undefined): FlowRuntime {
   const steps = new Map(flow.steps.map((step) => [step.id, runtimeStep(step, allowedWebhookHosts)]))
   return {
@@ -113,6 +121,7 @@ export function flowCompiler (options: { readonly allowedWebhookHosts?: readonly
           order: result.order,
           triggerEvent: flow.trigger.event,
           exitEvent: flow.exit?.event,
+          listens: listensOf(flow),
           entry: flow.entry
         }
       }

@@ -37,7 +37,7 @@ export interface EngineOptions {
   readonly retryDelayMs: (policy: RetryPolicy, attempt: number) => number
   /** Flows saved when the database holds none yet, with their ids. */
   readonly sampleFlows?: readonly { readonly id: string, readonly definition: unknown }[]
-  readonly onTriggersChanged?: (names: readonly string[]) => void
+  readonly onEventNamesChanged?: (names: readonly string[]) => void
   readonly observe?: (observation: StepObservation) => void
   /** Take step jobs (default true); false runs the API side only. */
   readonly work?: boolean
@@ -106,11 +106,11 @@ export class JourneyEngine {
         db,
         validate: options.validate,
         compile: options.compile,
-        onTriggersChanged: (names) => { options.onTriggersChanged?.(names) }
+        onEventNamesChanged: (names) => { options.onEventNamesChanged?.(names) }
       })
       const engine = new JourneyEngine(db, queue, catalog, options, migrations, release)
       if (options.sampleFlows !== undefined && await catalog.count() === 0) await saveSamples(catalog, options.sampleFlows, options.log)
-      options.onTriggersChanged?.(await catalog.triggerNames())
+      options.onEventNamesChanged?.(await catalog.eventNames())
       if (options.work !== false) await engine.#startWorking()
       return engine
     } catch (error) {

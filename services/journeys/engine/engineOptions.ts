@@ -16,7 +16,7 @@ export const deliveryBreaker: DeliveryBreakerSettings = { failureThreshold: 5, w
 export interface EngineParts {
   readonly log: Logger
   readonly observe?: (observation: StepObservation) => void
-  readonly onTriggersChanged?: (names: readonly string[]) => void
+  readonly onEventNamesChanged?: (names: readonly string[]) => void
   readonly clock?: Clock
   readonly random?: Random
   /** Replaces the real sender (tests). */
@@ -56,7 +56,7 @@ export function engineOptions (data: EngineWorkerData, parts: EngineParts): { re
     retryDelayMs: (policy, attempt) => retryDelayMs(policy, attempt, random) ?? policy.maxMs,
     ...(data.loadSampleFlows && { sampleFlows: sampleFlows(data.sampleWebhookBaseUrl) }),
     ...(parts.observe !== undefined && { observe: parts.observe }),
-    ...(parts.onTriggersChanged !== undefined && { onTriggersChanged: parts.onTriggersChanged }),
+    ...(parts.onEventNamesChanged !== undefined && { onEventNamesChanged: parts.onEventNamesChanged }),
     work: data.work,
     clock
   }

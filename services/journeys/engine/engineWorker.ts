@@ -45,7 +45,7 @@ async function main (): Promise<void> {
   const { options, outbound } = engineOptions(data, {
     log,
     observe,
-    onTriggersChanged: (names) => { send({ type: 'triggers', names }) }
+    onEventNamesChanged: (names) => { send({ type: 'eventNames', names }) }
   })
   let engine: JourneyEngine | undefined
   let stopping: Promise<void> | undefined

@@ -31,6 +31,8 @@ export interface ValidFlow {
   readonly order: readonly string[]
   readonly triggerEvent: string
   readonly exitEvent: string | undefined
+  /** Every event name the version acts on: trigger, exit, and the events its steps wait for. */
+  readonly listens: readonly string[]
   readonly entry: string
 }
 
@@ -41,7 +43,7 @@ export interface FlowCatalogDeps {
   readonly validate: (input: unknown) => Validation
   readonly compile: (definition: unknown, order: readonly string[]) => FlowRuntime
   /** Told the event names that start a run now, whenever they may have changed. */
-  readonly onTriggersChanged: (names: readonly string[]) => void
+  readonly onEventNamesChanged: (names: readonly string[]) => void
 }
 
 /** The flow's id is not known, or not at that version. */
@@ -116,16 +118,21 @@ export class FlowCatalog {
     return flows
   }
 
-  /** The event names that start a run of some enabled flow now. */
-  async triggerNames (): Promise<string[]> {
-    const { rows } = await this.#deps.db.query<{ trigger_event: string }>(`
-      SELECT DISTINCT v.trigger_event FROM journeys.flows f JOIN journeys.flow_versions v ON v.flow_id = f.id AND v.version = f.latest_version
-      WHERE f.enabled AND f.archived_at IS NULL ORDER BY 1`)
-    return rows.map((row) => row.trigger_event)
+  /**
+   * The event names some flow may act on: whatever any version of a live flow triggers on, exits on
+   * or waits for, and the same for archived flows that still have runs. It errs on the side of
+   * more (a name listed for nothing costs one call to the engine), never of fewer: a write whose
+   * name is missing here would be forwarded without its trigger, exit or wait ever seeing it.
+   */
+  async eventNames (): Promise<string[]> {
+    const { rows } = await this.#deps.db.query<{ name: string }>(`
+      SELECT DISTINCT unnest(v.listens) AS name FROM journeys.flows f JOIN journeys.flow_versions v ON v.flow_id = f.id
+      WHERE f.archived_at IS NULL OR EXISTS (SELECT 1 FROM journeys.runs r WHERE r.flow_id = f.id AND r.ended_at IS NULL) ORDER BY 1`)
+    return rows.map((row) => row.name)
   }
 
   async #changed (): Promise<void> {
-    this.#deps.onTriggersChanged(await this.triggerNames())
+    this.#deps.onEventNamesChanged(await this.eventNames())
   }
 
   async create (input: unknown, id: string = randomUUID()): Promise<FlowDetail> {
@@ -153,8 +160,8 @@ export class FlowCatalog {
   }
 
   async #insertVersion (tx: Queryable, id: string, version: number, flow: ValidFlow): Promise<void> {
-    await tx.query('INSERT INTO journeys.flow_versions (flow_id, version, definition, step_order, trigger_event, exit_event) VALUES ($1, $2, $3, $4, $5, $6)',
-      [id, version, JSON.stringify(flow.definition), JSON.stringify(flow.order), flow.triggerEvent, flow.exitEvent ?? null])
+    await tx.query('INSERT INTO journeys.flow_versions (flow_id, version, definition, step_order, trigger_event, exit_event, listens) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [id, version, JSON.stringify(flow.definition), JSON.stringify(flow.order), flow.triggerEvent, flow.exitEvent ?? null, [...flow.listens]])
   }
 
   async setEnabled (id: string, enabled: boolean): Promise<FlowDetail> {

@@ -44,7 +44,7 @@ export type RpcReply = { readonly id: number, readonly ok: true, readonly value:
 export type EngineEvent =
   | { readonly type: 'ready' }
   | { readonly type: 'failed', readonly error: WireError }
-  | { readonly type: 'triggers', readonly names: readonly string[] }
+  | { readonly type: 'eventNames', readonly names: readonly string[] }
   | { readonly type: 'observations', readonly items: readonly StepObservation[] }
 
 /** The settings the worker starts the engine with (plain data: functions are built inside the worker). */

@@ -22,6 +22,8 @@ export const migrations: readonly string[] = [
     step_order jsonb NOT NULL,
     trigger_event text NOT NULL,
     exit_event text,
+    -- Every event name the version acts on: its trigger, its exit and what its waitForEvent steps wait for.
+    listens text[] NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (flow_id, version)
   );
