@@ -2,6 +2,7 @@ import pino from 'pino'
 import { loadConfig } from './config.js'
 import type { Config } from './config.js'
 import { startServer } from './server.js'
+import type { RunningServer } from './server.js'
 
 /** The process entry point: configuration, logger, listen, graceful shutdown on SIGTERM/SIGINT. */
 let config: Config
@@ -13,7 +14,13 @@ try {
 }
 
 const logger = pino({ level: config.http.logLevel })
-const server = await startServer(config, logger)
+let server: RunningServer
+try {
+  server = await startServer(config, logger)
+} catch (error) {
+  logger.fatal({ err: error }, `the gateway could not start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+}
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

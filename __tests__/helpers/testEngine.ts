@@ -63,6 +63,7 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
   }
   const data: EngineWorkerData = {
     dataDir: options.dataDir ?? 'memory://',
+    dataDirLocked: false,
     databaseUrl,
     emailApiUrl,
     webhookAllowedHosts: options.webhookAllowedHosts ?? [],

@@ -8,6 +8,7 @@ import { runRoutes } from './api/runRoutes.js'
 import { triggerEventRoute } from './api/triggerEventRoute.js'
 import { settlePending, writeTriggers } from './api/writeTriggers.js'
 import { startEngineWorker } from './engineClient.js'
+import { lockDataDir } from './engine/database/dataDirLock.js'
 import type { EngineClient } from './engineClient.js'
 import type { EngineWorkerData } from './engine/rpc.js'
 import type { JourneysSettings } from './settings.js'
@@ -64,8 +65,12 @@ const healthSchema = {
  */
 const journeys: FastifyPluginAsync<JourneysPluginOptions> = async (app, options) => {
   const { settings } = options
+  const owned = options.engine === undefined
+  // Taken here, before the thread starts, so a second process on the folder fails at once and says why.
+  const release = owned && settings.databaseUrl === undefined && settings.dataDir !== 'memory://' ? lockDataDir(settings.dataDir) : () => undefined
   const data: EngineWorkerData = {
     dataDir: settings.dataDir,
+    dataDirLocked: true,
     databaseUrl: settings.databaseUrl,
     emailApiUrl: options.emailApiUrl,
     webhookAllowedHosts: settings.webhookAllowedHosts,
@@ -78,7 +83,6 @@ const journeys: FastifyPluginAsync<JourneysPluginOptions> = async (app, options)
     sampleWebhookBaseUrl: options.webhookBaseUrl ?? 'https://hooks.example',
     work: true
   }
-  const owned = options.engine === undefined
   const engine = options.engine ?? startEngineWorker(data, app.log.child({ component: 'journeys' }))
   app.decorate('journeys', engine)
   const users = (userId: string): ReturnType<typeof app.eventStore.getUser> => app.eventStore.getUser(userId)
@@ -130,7 +134,12 @@ const journeys: FastifyPluginAsync<JourneysPluginOptions> = async (app, options)
 
   app.addHook('onClose', async () => {
     clearInterval(settler)
-    if (owned) await engine.stop(options.shutdownTimeoutMs)
+    if (!owned) return
+    try {
+      await engine.stop(options.shutdownTimeoutMs)
+    } finally {
+      release()
+    }
   })
 }
 

@@ -25,6 +25,8 @@ import type { TriggerAnswer, TriggerDeps, TriggerInput } from './triggers.js'
 export interface EngineOptions {
   /** `memory://` or a folder for the embedded database; ignored when `databaseUrl` is set. */
   readonly dataDir: string
+  /** The caller already holds DATA_DIR's lock (the gateway's main thread takes it before starting this one). */
+  readonly dataDirLocked?: boolean
   readonly databaseUrl?: string | undefined
   readonly emailApiUrl: string
   readonly stepConcurrency: number
@@ -93,7 +95,7 @@ export class JourneyEngine {
   }
 
   static async start (options: EngineOptions): Promise<JourneyEngine> {
-    const release = options.databaseUrl === undefined && options.dataDir !== 'memory://' ? lockDataDir(options.dataDir) : () => undefined
+    const release = options.databaseUrl === undefined && options.dataDir !== 'memory://' && options.dataDirLocked !== true ? lockDataDir(options.dataDir) : () => undefined
     try {
       const db = options.databaseUrl === undefined ? await openPglite(options.dataDir) : openPostgres(options.databaseUrl)
       const migrations = await migrate(db)
@@ -129,7 +131,7 @@ export class JourneyEngine {
       log: this.#options.log,
       clock: this.#clock,
       flowsTriggeredBy: (tx, name) => this.#catalog.flowsTriggeredBy(tx, name),
-      runtimeOf: (flowId, version) => this.#catalog.runtimeOf(flowId, version)
+      runtimeOf: (flowId, version, tx) => this.#catalog.runtimeOf(flowId, version, tx)
     }
   }
 
@@ -137,7 +139,7 @@ export class JourneyEngine {
     const runner = createStepRunner({
       db: this.#db,
       queue: this.#queue,
-      runtimeOf: (flowId, version) => this.#catalog.runtimeOf(flowId, version),
+      runtimeOf: (flowId, version, tx) => this.#catalog.runtimeOf(flowId, version, tx),
       deliver: this.#options.deliver,
       emailApiUrl: this.#options.emailApiUrl,
       retryDelayMs: this.#options.retryDelayMs,
@@ -239,7 +241,7 @@ export class JourneyEngine {
   /** Cancels a run: its timers and retries removed, a call in flight aborted, nothing after it run. */
   async cancelRun (id: string): Promise<RunDetail> {
     await this.#db.transaction(async (tx) => {
-      const ctx = await loadRun(tx, id, (flowId, version) => this.#catalog.runtimeOf(flowId, version), this.#clock())
+      const ctx = await loadRun(tx, id, (flowId, version, inTx) => this.#catalog.runtimeOf(flowId, version, inTx), this.#clock())
       if (ctx === undefined) throw new RunNotFoundError(id)
       if (ctx.ended) throw new RunConflictError(id, ctx.run.status, 'cancelled')
       ctx.end('cancelled')
@@ -253,7 +255,7 @@ export class JourneyEngine {
   /** Re-runs a failed run's failed steps, with a fresh retry budget, and carries it on. */
   async retryRun (id: string): Promise<RunDetail> {
     await this.#db.transaction(async (tx) => {
-      const ctx = await loadRun(tx, id, (flowId, version) => this.#catalog.runtimeOf(flowId, version), this.#clock())
+      const ctx = await loadRun(tx, id, (flowId, version, inTx) => this.#catalog.runtimeOf(flowId, version, inTx), this.#clock())
       if (ctx === undefined) throw new RunNotFoundError(id)
       if (ctx.run.status !== 'failed') throw new RunConflictError(id, ctx.run.status, 'retried')
       await resumeFailedRun(ctx, this.#queue, this.#options.log)

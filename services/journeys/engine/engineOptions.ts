@@ -43,6 +43,7 @@ export function engineOptions (data: EngineWorkerData, parts: EngineParts): { re
   })
   const options: EngineOptions = {
     dataDir: data.dataDir,
+    dataDirLocked: data.dataDirLocked,
     databaseUrl: data.databaseUrl,
     emailApiUrl: data.emailApiUrl,
     stepConcurrency: data.stepConcurrency,

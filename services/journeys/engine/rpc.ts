@@ -50,6 +50,8 @@ export type EngineEvent =
 /** The settings the worker starts the engine with (plain data: functions are built inside the worker). */
 export interface EngineWorkerData {
   readonly dataDir: string
+  /** The gateway's thread holds DATA_DIR's lock. */
+  readonly dataDirLocked: boolean
   readonly databaseUrl?: string | undefined
   readonly emailApiUrl: string
   readonly webhookAllowedHosts: readonly string[]

@@ -171,8 +171,14 @@ export class RunContext {
   }
 }
 
+/**
+ * A flow version, compiled. Within a transaction it must be given the transaction: on the embedded
+ * database there is one connection, and a read outside the transaction would wait for it forever.
+ */
+export type RuntimeOf = (flowId: string, version: number, tx: Queryable) => Promise<FlowRuntime>
+
 /** Loads a run for changing it; takes its user's lock first. Undefined when there is no such run. */
-export async function loadRun (tx: Queryable, runId: string, runtimeOf: (flowId: string, version: number) => Promise<FlowRuntime>, now: number): Promise<RunContext | undefined> {
+export async function loadRun (tx: Queryable, runId: string, runtimeOf: RuntimeOf, now: number): Promise<RunContext | undefined> {
   const owner = await tx.query<{ user_id: string }>('SELECT user_id FROM journeys.runs WHERE id = $1', [runId])
   const userId = owner.rows[0]?.user_id
   if (userId === undefined) return undefined
@@ -181,7 +187,7 @@ export async function loadRun (tx: Queryable, runId: string, runtimeOf: (flowId:
 }
 
 /** Loads a run whose user's lock this transaction already holds. */
-export async function loadLockedRun (tx: Queryable, runId: string, runtimeOf: (flowId: string, version: number) => Promise<FlowRuntime>, now: number): Promise<RunContext | undefined> {
+export async function loadLockedRun (tx: Queryable, runId: string, runtimeOf: RuntimeOf, now: number): Promise<RunContext | undefined> {
   const runs = await tx.query<RunRecord>('SELECT * FROM journeys.runs WHERE id = $1 FOR UPDATE', [runId])
   const record = runs.rows[0]
   if (record === undefined) return undefined
@@ -207,5 +213,5 @@ export async function loadLockedRun (tx: Queryable, runId: string, runtimeOf: (f
     attempts: step.attempts,
     attemptBase: step.attempt_base,
     jobId: step.job_id
-  })), await runtimeOf(run.flowId, run.flowVersion), now)
+  })), await runtimeOf(run.flowId, run.flowVersion, tx), now)
 }

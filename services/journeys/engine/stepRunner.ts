@@ -5,9 +5,9 @@ import { emailRequest } from '../delivery/index.js'
 import { progress } from './progress.js'
 import type { Database } from './database/database.js'
 import type { AttemptResult, Deliver, DeliveryAttempt } from './deliveryPort.js'
-import type { FlowRuntime, RetryPolicy, RuntimeStep } from './flowRuntime.js'
+import type { RetryPolicy, RuntimeStep } from './flowRuntime.js'
 import { loadRun } from './runContext.js'
-import type { RunContext } from './runContext.js'
+import type { RunContext, RuntimeOf } from './runContext.js'
 import type { StepJob, StepQueue } from './stepQueue.js'
 
 /** What happened to one attempt, for metrics. */
@@ -20,7 +20,7 @@ export interface StepObservation {
 export interface StepRunnerDeps {
   readonly db: Database
   readonly queue: StepQueue
-  readonly runtimeOf: (flowId: string, version: number) => Promise<FlowRuntime>
+  readonly runtimeOf: RuntimeOf
   readonly deliver: Deliver
   readonly emailApiUrl: string
   /** The wait after try number `attempt` (from 1) failed, when the policy allows another. */

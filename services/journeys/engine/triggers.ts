@@ -6,6 +6,7 @@ import type { EventView } from './eventView.js'
 import type { FlowRuntime, RunView } from './flowRuntime.js'
 import { initialProgress } from './progress.js'
 import { RunContext, loadLockedRun, lockUser } from './runContext.js'
+import type { RuntimeOf } from './runContext.js'
 import type { StepQueue } from './stepQueue.js'
 
 /** A behavioural event, as the API or an accepted write hands it over. */
@@ -46,7 +47,7 @@ export interface TriggerDeps {
   readonly clock: () => number
   /** The newest version of every live flow (not archived) whose trigger names `eventName`. */
   readonly flowsTriggeredBy: (tx: Queryable, eventName: string) => Promise<readonly TriggeredFlow[]>
-  readonly runtimeOf: (flowId: string, version: number) => Promise<FlowRuntime>
+  readonly runtimeOf: RuntimeOf
   readonly newId?: () => string
 }
 
