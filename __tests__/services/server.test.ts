@@ -103,7 +103,7 @@ describe('the process', () => {
   it('logs where the built-in mocks run, listens, starts the journeys engine, and exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-data-'))
     onTestFinished(() => { rmSync(dataDir, { recursive: true, force: true }) })
-    const child = run({ PORT: '0', MOCKS_PORT: '0', DATA_DIR: dataDir })
+    const child = run({ PORT: '0', MOCKS_PORT: '0', DATA_DIR: dataDir, DATABASE_URL: '' })
     const lines = createInterface({ input: child.stdout })
     const messages: { msg: string, eventServiceUrl?: string, emailApiUrl?: string }[] = []
     let url: string | undefined

@@ -37,7 +37,7 @@ export const httpSettings = {
     secret: true,
     expected: '16 to 512 printable ASCII characters without spaces',
     check: (raw) => /^[\x21-\x7e]{16,512}$/.test(raw) ? raw : undefined,
-    doc: 'bearer token for the `/admin` routes; unset, they do not exist'
+    doc: 'bearer token for the `/admin` routes and the journeys\' flow and run routes; unset, the `/admin` routes do not exist and the flow and run routes answer only loopback clients'
   }),
   shutdownTimeoutMs: integer({ env: 'SHUTDOWN_TIMEOUT_MS', default: 10_000, min: 0, max: 600_000, unit: 'ms', doc: 'longest wait for in-flight requests on shutdown' })
 } as const
