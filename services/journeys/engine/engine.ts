@@ -150,13 +150,18 @@ export class JourneyEngine {
     await this.#queue.work(runner)
     this.#working = true
     const prune = (): void => {
-      pruneFinished(this.#db, this.#options.runRetentionDays, this.#options.log).catch((error: unknown) => {
+      this.pruneFinished().catch((error: unknown) => {
         this.#options.log.warn({ err: error }, 'retention pass failed; the next one will try again')
       })
     }
     this.#retention = setInterval(prune, 3_600_000)
     this.#retention.unref()
     prune()
+  }
+
+  /** Deletes what the retention no longer keeps (it runs hourly on its own); says how much. */
+  pruneFinished (): Promise<{ readonly runs: number, readonly events: number }> {
+    return pruneFinished(this.#db, this.#options.runRetentionDays, new Date(this.#clock()), this.#options.log)
   }
 
   async triggerEvent (input: TriggerInput): Promise<TriggerAnswer & { readonly replayed: boolean }> {

@@ -151,3 +151,44 @@ describe('a second process on the same DATA_DIR', () => {
     expect(health.body.journeys?.state).toBe('ready')
   }, 120_000)
 })
+
+describe('a gateway process stopped with SIGTERM', () => {
+  it('lets the call in flight finish, records it, exits 0, and does not make it again after a restart', async () => {
+    const env = await storage('pglite')
+    const user = `graceful-${Date.now()}`
+    const first = gateway(env)
+    const url = await first.ready()
+    const created = await json(`${url}/api/flows`, 'POST', {
+      name: 'stopped gracefully',
+      trigger: { event: 'graceful', next: ['call'] },
+      entry: 'always',
+      steps: [
+        { id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/graceful/{{user.id}}`, next: ['then'] },
+        { id: 'then', type: 'email', to: '{{user.email}}', subject: 'After the call', text: 'Once' }
+      ]
+    })
+    expect(created.status).toBe(201)
+    // Slower than the SIGTERM that follows, well within STEP_TIMEOUT_MS.
+    mocks.webhooks.setScenario({ name: 'slow', delayMs: 700 })
+    onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
+    const trigger = await json(`${url}/api/trigger-event`, 'POST', { name: 'graceful', userId: user, email: `${user}@example.com` })
+    const runId = trigger.body.runs?.[0]?.runId ?? ''
+    await eventually('the call reaches the receiver', () => mocks.webhooks.received().requests.some((hook) => hook.path === `/graceful/${user}`) ? true : undefined)
+
+    const code = await first.kill('SIGTERM')
+    expect(code).toBe(0)
+    mocks.webhooks.setScenario({ name: 'healthy' })
+    const second = gateway(env)
+    const again = await second.ready()
+    const run = await eventually('the run completes after the restart', async () => {
+      const { body } = await json(`${again}/api/runs/${runId}`)
+      return body.status === 'completed' ? body : undefined
+    }, 30_000, 100)
+
+    const call = run.steps?.find((step) => step.id === 'call')
+    // Finished before the process exited: one attempt, succeeded, not one cut off.
+    expect(call?.attempts.map((attempt) => attempt.outcome)).toEqual(['succeeded'])
+    expect(mocks.webhooks.received().requests.filter((hook) => hook.path === `/graceful/${user}`)).toHaveLength(1)
+    expect(mocks.email.received().sent.filter((email) => email.to === `${user}@example.com`)).toHaveLength(1)
+  }, 120_000)
+})
