@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import pino from 'pino'
+import type { Logger } from 'pino'
 import { createEmailProvider } from '../../mocks/emailProvider.js'
 import type { EmailProvider } from '../../mocks/emailProvider.js'
 import { HandlerDispatcher } from '../../mocks/handlerDispatcher.js'
@@ -47,6 +48,8 @@ export interface TestEngineOptions {
   /** Replaces the sender (a test's own), instead of one over the mocks. */
   readonly outbound?: (mocks: { email: EmailProvider, webhooks: WebhookReceiver }) => Outbound
   readonly clock?: () => number
+  /** Where the engine logs; nowhere by default (TEST_LOG names a level to see them). */
+  readonly log?: Logger
 }
 
 /** Engine logs go nowhere unless TEST_LOG names a level. */
@@ -91,7 +94,7 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
   const observations: StepObservation[] = []
   let eventNames: ReadonlySet<string> | undefined
   const built = engineOptions(data, {
-    log,
+    log: options.log ?? log,
     outbound,
     observe: (observation) => { observations.push(observation) },
     onEventNamesChanged: (names) => { eventNames = new Set(names) },
