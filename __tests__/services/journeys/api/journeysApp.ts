@@ -14,8 +14,9 @@ import type { EngineClient } from '../../../../services/journeys/index.js'
  */
 export function sharedEngine (backend: Backend, options: TestEngineOptions = {}): () => TestEngine {
   let engine: TestEngine | undefined
-  beforeAll(async () => { engine = await startTestEngine(backend, options) })
-  afterAll(async () => { await engine?.stop() })
+  // An embedded database starts with an initdb: seconds on a busy machine.
+  beforeAll(async () => { engine = await startTestEngine(backend, options) }, 60_000)
+  afterAll(async () => { await engine?.stop() }, 30_000)
   return () => {
     if (engine === undefined) throw new Error('the engine has not started')
     return engine
