@@ -30,7 +30,7 @@ async function lastingDatabase (backend: Backend): Promise<TestEngineOptions> {
 /** The client of an engine that is still starting: every call refused, as the worker's client does. */
 function startingClient (base: EngineClient): EngineClient {
   const refuse = (): Promise<never> => Promise.reject(new EngineUnavailableError('starting'))
-  return { ...base, state: 'starting', triggerEvent: refuse, getEvent: refuse, createFlow: refuse }
+  return { ...base, state: 'starting', eventNames: undefined, triggerEvent: refuse, getEvent: refuse, createFlow: refuse }
 }
 
 describe.each(backends)('POST /api/trigger-event refused on %s', (backend) => {
