@@ -108,6 +108,19 @@ describe.each(backends)('writes through /addEvent trigger flows on %s', (backend
     expect((await call(app, 'GET', `/api/events/${response.json<{ id: string }>().id}`)).json()).toMatchObject({ userId: '3', properties: { details: 'plan=pro' } })
   })
 
+  it('refuses a trigger event reusing the id of a write\'s event: 409 GW_ERR_EVENT_ID_CONFLICT, nothing more started', async () => {
+    const { app } = await buildJourneysApp(engine())
+    const name = unique('reused')
+    const flowId = await createFlow(app, waitingFlow(name))
+    const written = await addEvent(app, { name, userId: '1' })
+    expect(written.statusCode).toBe(201)
+    const id = written.json<{ id: string }>().id
+    const response = await call(app, 'POST', '/api/trigger-event', { id, name, userId: '1', properties: {} })
+    expect(response.statusCode).toBe(409)
+    expect(response.json()).toMatchObject({ code: 'GW_ERR_EVENT_ID_CONFLICT' })
+    expect(await runsOf(app, flowId)).toHaveLength(1)
+  })
+
   it('settles what a crash left pending: event.com has it → its runs start; event.com has not → discarded', async () => {
     // The first gateway forwards, then loses its engine before it can confirm; and one write's answer is lost.
     const base = inProcessEngineClient(engine())
