@@ -33,6 +33,7 @@ export const errorDefinitions = {
   GW_ERR_REQUEST_TIMEOUT: { status: 408, slug: 'request-timeout', title: 'The request took too long to arrive' },
   GW_ERR_IDEMPOTENCY_IN_FLIGHT: { status: 409, slug: 'idempotency-in-flight', outcome: 'not-forwarded', title: 'A request with this Idempotency-Key is still being processed' },
   GW_ERR_RUN_CONFLICT: { status: 409, slug: 'run-conflict', title: 'The run\'s status does not allow this' },
+  GW_ERR_EVENT_ID_CONFLICT: { status: 409, slug: 'event-id-conflict', title: 'An event with this id was already recorded with other content' },
   GW_ERR_REQUEST_TOO_LARGE: { status: 413, slug: 'request-too-large', title: 'The request body is too large' },
   GW_ERR_REQUEST_MEDIA_TYPE: { status: 415, slug: 'request-media-type', title: 'The request body must be JSON' },
   GW_ERR_EXPECTATION_FAILED: { status: 417, slug: 'expectation-failed', title: 'The expectation in the Expect header cannot be met' },

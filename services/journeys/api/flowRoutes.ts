@@ -16,6 +16,8 @@ export const flowBodyLimit = 256 * 1024
 const flowBody = { type: 'object', description: 'A flow definition (see the README): name, trigger, entry, exit, steps' } as const
 const management = { tags: ['journeys'], security: [{ adminBearer: [] }] }
 const guardProblems = ['GW_ERR_ADMIN_UNAUTHORIZED', 'GW_ERR_RATE_LIMITED', 'GW_ERR_INTERNAL', 'GW_ERR_JOURNEYS_UNAVAILABLE'] as const
+/** What the body parser refuses before a definition reaches the engine. */
+const bodyProblems = ['GW_ERR_REQUEST_MALFORMED_JSON', 'GW_ERR_REQUEST_TOO_LARGE', 'GW_ERR_REQUEST_MEDIA_TYPE'] as const
 
 /** The id, when the body names one; the definition without it. A flow's id is not part of its definition. */
 function split (body: Record<string, unknown>): { id: string | undefined, definition: Record<string, unknown> } {
@@ -33,7 +35,7 @@ export const flowRoutes: FastifyPluginCallback<ManagementRouteOptions> = (app, {
       operationId: 'validateFlow',
       summary: 'Check a flow definition without saving it',
       body: flowBody,
-      response: { 200: success('Valid, with its steps in topological order', validationSchema), ...problems(['GW_ERR_REQUEST_INVALID', 'GW_ERR_FLOW_INVALID', ...guardProblems]) }
+      response: { 200: success('Valid, with its steps in topological order', validationSchema), ...problems(['GW_ERR_REQUEST_INVALID', ...bodyProblems, 'GW_ERR_FLOW_INVALID', ...guardProblems]) }
     }
   }, (request) => engineCall(() => engine.validateFlow(split(request.body).definition)))
 
@@ -45,7 +47,7 @@ export const flowRoutes: FastifyPluginCallback<ManagementRouteOptions> = (app, {
       operationId: 'createFlow',
       summary: 'Save a new flow, as version 1',
       body: flowBody,
-      response: { 201: success('The flow as saved', flowDetailSchema), ...problems(['GW_ERR_REQUEST_INVALID', 'GW_ERR_FLOW_INVALID', ...guardProblems]) }
+      response: { 201: success('The flow as saved', flowDetailSchema), ...problems(['GW_ERR_REQUEST_INVALID', ...bodyProblems, 'GW_ERR_FLOW_INVALID', ...guardProblems]) }
     }
   }, async (request, reply) => {
     const { definition } = split(request.body)
@@ -78,7 +80,7 @@ export const flowRoutes: FastifyPluginCallback<ManagementRouteOptions> = (app, {
       summary: 'Save a new version: new runs start on it, runs in flight finish on theirs',
       params: idParamsSchema,
       body: flowBody,
-      response: { 200: success('The flow at its new version', flowDetailSchema), ...problems(['GW_ERR_REQUEST_INVALID', 'GW_ERR_FLOW_NOT_FOUND', 'GW_ERR_FLOW_INVALID', ...guardProblems]) }
+      response: { 200: success('The flow at its new version', flowDetailSchema), ...problems(['GW_ERR_REQUEST_INVALID', ...bodyProblems, 'GW_ERR_FLOW_NOT_FOUND', 'GW_ERR_FLOW_INVALID', ...guardProblems]) }
     }
   }, (request) => engineCall(() => engine.updateFlow(request.params.id, split(request.body).definition)))
 

@@ -72,7 +72,7 @@ export const flowDetailSchema = {
   properties: {
     ...flowSummarySchema.properties,
     shownVersion: { type: 'integer', description: 'The version this definition is' },
-    definition: { type: 'object', additionalProperties: true, description: 'The definition as validated: defaults applied, durations also in milliseconds' },
+    definition: { type: 'object', additionalProperties: true, description: 'The definition as submitted, with its entry policy filled in when it gave none' },
     order: { type: 'array', items: { type: 'string' }, description: 'The steps in topological order' }
   }
 } as const

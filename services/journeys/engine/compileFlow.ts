@@ -117,7 +117,8 @@ export function flowCompiler (options: { readonly allowedWebhookHosts?: readonly
       return {
         ok: true,
         flow: {
-          definition: input as ValidFlowDefinition,
+          // The entry policy is stored as applied: the summaries read it from the definition.
+          definition: { ...input as ValidFlowDefinition, entry: flow.entry },
           order: result.order,
           triggerEvent: flow.trigger.event,
           exitEvent: flow.exit?.event,
