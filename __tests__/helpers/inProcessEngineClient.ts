@@ -11,6 +11,9 @@ import type { TestEngine } from './testEngine.js'
  */
 export function inProcessEngineClient (test: TestEngine): EngineClient {
   const listeners: ((items: readonly StepObservation[]) => void)[] = []
+  test.onObservation((observation) => {
+    for (const listener of listeners) listener([observation])
+  })
   const api = Object.fromEntries(engineMethods.map((method) => [method, async (...args: unknown[]) => {
     try {
       const target = test.engine as unknown as Record<string, (...values: unknown[]) => unknown>

@@ -29,6 +29,8 @@ export interface TestEngine {
   readonly email: EmailProvider
   readonly webhooks: WebhookReceiver
   readonly observations: StepObservation[]
+  /** Calls `listener` with every step observation from now on. */
+  onObservation: (listener: (observation: StepObservation) => void) => void
   /** The event names that start a run now, as the engine last said. */
   readonly eventNames: ReadonlySet<string> | undefined
   /** The data the engine was started with, for starting another on the same database. */
@@ -92,11 +94,15 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
     })
   })
   const observations: StepObservation[] = []
+  const observers: ((observation: StepObservation) => void)[] = []
   let eventNames: ReadonlySet<string> | undefined
   const built = engineOptions(data, {
     log: options.log ?? log,
     outbound,
-    observe: (observation) => { observations.push(observation) },
+    observe: (observation) => {
+      observations.push(observation)
+      for (const observer of observers) observer(observation)
+    },
     onEventNamesChanged: (names) => { eventNames = new Set(names) },
     ...(options.clock !== undefined && { clock: options.clock })
   })
@@ -112,6 +118,7 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
     email,
     webhooks,
     observations,
+    onObservation: (listener) => { observers.push(listener) },
     get eventNames () { return eventNames },
     data,
     async stop (stopOptions = {}) {
