@@ -10,6 +10,7 @@ import { forwardedWrite } from './scenarios/forwardedWrite.js'
 import { generatorCeiling } from './scenarios/generatorCeiling.js'
 import { hydration } from './scenarios/hydration.js'
 import { idleConnections } from './scenarios/idleConnections.js'
+import { journeysOnPglite, journeysOnPostgres } from './scenarios/journeys.js'
 import { memoryPerEvent } from './scenarios/memoryPerEvent.js'
 import { readScenarios } from './scenarios/readScenarios.js'
 import { startup } from './scenarios/startup.js'
@@ -36,6 +37,8 @@ const scenarios: readonly Scenario[] = [
   { key: 'hydration', name: '7. Hydration', run: hydration },
   { key: 'startup', name: '8. Start-up', run: startup },
   { key: 'idle', name: '9. Idle connections', run: idleConnections },
+  { key: 'journeys', name: '10. Journeys on PGlite', run: journeysOnPglite },
+  { key: 'journeys', name: '10. Journeys on PostgreSQL', run: journeysOnPostgres }
 ]
 
 process.on('exit', killAllServers)
