@@ -3,6 +3,8 @@ import type { ComparePlan } from './compareTargets.js'
 /** Everything that differs between the full run and --quick. */
 export interface BenchOptions {
   readonly quick: boolean
+  /** The scenarios to run (`--only journeys,startup`); undefined runs them all. */
+  readonly only: readonly string[] | undefined
   /** A/B comparisons over HTTP. */
   readonly compare: ComparePlan
   /** Store sizes for per-user reads; the first and last bound the growth ratio. */
@@ -20,12 +22,32 @@ export interface BenchOptions {
   readonly startupRuns: number
 }
 
+/** `--only a,b` or `--only=a,b`: the names as given, checked against the scenarios by the caller. */
+function onlyOf (argv: readonly string[]): { readonly only: string[] | undefined, readonly rest: string[] } {
+  const rest: string[] = []
+  let only: string[] | undefined
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? ''
+    const value = arg === '--only' ? argv[++index] : arg.startsWith('--only=') ? arg.slice('--only='.length) : undefined
+    if (arg !== '--only' && value === undefined) {
+      rest.push(arg)
+      continue
+    }
+    const names = (value ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '')
+    if (names.length === 0) throw new RangeError('--only needs scenario names, e.g. --only journeys')
+    only = [...only ?? [], ...names]
+  }
+  return { only, rest }
+}
+
 export function benchOptions (argv: readonly string[]): BenchOptions {
-  const unknown = argv.filter((arg) => arg !== '--quick')
-  if (unknown.length > 0) throw new RangeError(`unknown argument(s) ${unknown.join(' ')}: the only option is --quick`)
-  const quick = argv.includes('--quick')
+  const { only, rest } = onlyOf(argv)
+  const unknown = rest.filter((arg) => arg !== '--quick')
+  if (unknown.length > 0) throw new RangeError(`unknown argument(s) ${unknown.join(' ')}: the options are --quick and --only <scenarios>`)
+  const quick = rest.includes('--quick')
   return {
     quick,
+    only,
     compare: {
       rounds: quick ? 1 : 3,
       warmupSec: quick ? 0.3 : 0.5,

@@ -9,6 +9,8 @@ export interface LoadTarget {
   readonly method?: 'GET' | 'POST'
   readonly body?: string
   readonly headers?: Readonly<Record<string, string>>
+  /** Replace `[<id>]` in the body with a new unique id on every request (autocannon's idReplacement). */
+  readonly uniqueIds?: boolean
   /** Responses with any other status are counted as unexpected. */
   readonly expectStatus: number
 }

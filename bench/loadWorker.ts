@@ -26,6 +26,7 @@ async function run ({ target, settings }: LoadRequest): Promise<LoadResult> {
     method: target.method ?? 'GET',
     ...target.headers === undefined ? {} : { headers: { ...target.headers } },
     ...target.body === undefined ? {} : { body: target.body },
+    ...target.uniqueIds === true && { idReplacement: true },
     connections: settings.connections,
     duration: settings.durationSec,
     maxOverallRequests: settings.maxRequests,

@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { get } from 'node:http'
-import { createServer } from 'node:net'
 import type { BenchOptions } from '../benchOptions.js'
+import { freePort } from '../freePort.js'
 import { median } from '../median.js'
 import { repoRoot, startServer } from '../serverProcess.js'
 import type { Table } from '../table.js'
@@ -12,16 +12,6 @@ import { stopGroup } from '../../utils/processGroup.js'
 const npmStartTargetMs = 1000
 const nodeTargetMs = 500
 const waitLimitMs = 15_000
-
-/** A port nothing listens on right now (the OS picks it; released before the gateway binds it). */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no free port')
-  return address.port
-}
 
 /** One GET on a fresh connection: its status, or undefined while nothing accepts connections. */
 function status (url: string): Promise<number | undefined> {

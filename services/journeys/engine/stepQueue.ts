@@ -8,6 +8,12 @@ import type { PostgresDatabase } from './database/postgresDatabase.js'
 export const stepQueueName = 'journeys-step'
 
 /**
+ * Most jobs a worker fetches at once. Its batch ends when its slowest job does, so a slow
+ * destination holds up to this many slots; larger batches fetch less often.
+ */
+const maxBatch = 4
+
+/**
  * What a job asks for: run a step's call (`run`), end a wait (`wake`), or end a waitForEvent that
  * timed out (`timeout`). The step row holds the id of the one job it expects; any other is stale.
  */
@@ -100,14 +106,27 @@ export async function startStepQueue (db: PgliteDatabase | PostgresDatabase, opt
       await boss.deleteJob(stepQueueName, [...ids], { db: adapter(tx) })
     },
     async work (handle) {
+      // A worker that fetched one job waits out the poll interval (0.5 s) before its next fetch
+      // unless a NOTIFY comes meanwhile, so one job per worker capped a backlog at 2 jobs a second
+      // per worker (32/s). Batches that come back full are fetched again at once (burst), and each
+      // job of a batch is settled on its own.
+      const workers = Math.ceil(options.concurrency / maxBatch)
       await boss.work<StepJob>(stepQueueName, {
-        batchSize: 1,
-        localConcurrency: options.concurrency,
+        batchSize: Math.floor(options.concurrency / workers),
+        localConcurrency: workers,
+        burstWhenBatchFull: true,
+        perJobResults: true,
         pollingIntervalSeconds: 0.5,
         notifyPollingIntervalSeconds: 0.5
-      }, async ([job]) => {
-        if (job !== undefined) await handle(job)
-      })
+      }, (jobs) => Promise.all(jobs.map(async (job) => {
+        try {
+          await handle(job)
+          return { id: job.id, status: 'completed' as const }
+        } catch (error) {
+          // Failed, so pg-boss delivers it again later, as a rejected single job was before.
+          return { id: job.id, status: 'failed' as const, output: { message: error instanceof Error ? error.message : String(error) } }
+        }
+      })))
     },
     async depth () {
       const { rows } = await db.query<{ ready: string, deferred: string, active: string }>(`
