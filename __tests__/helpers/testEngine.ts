@@ -8,7 +8,7 @@ import { EMAIL_PROVIDER_ORIGIN, WEBHOOK_RECEIVER_ORIGIN } from '../../mocks/orig
 import { createWebhookReceiver } from '../../mocks/webhookReceiver.js'
 import type { WebhookReceiver } from '../../mocks/webhookReceiver.js'
 import { createOutbound } from '../../services/journeys/delivery/index.js'
-import type { Outbound } from '../../services/journeys/delivery/index.js'
+import type { DeliveryBreakerSettings, Outbound } from '../../services/journeys/delivery/index.js'
 import { JourneyEngine } from '../../services/journeys/engine/engine.js'
 import { deliveryBreaker, engineOptions } from '../../services/journeys/engine/engineOptions.js'
 import type { EngineWorkerData } from '../../services/journeys/engine/rpc.js'
@@ -47,6 +47,8 @@ export interface TestEngineOptions {
   /** Replaces the sender (a test's own), instead of one over the mocks. */
   readonly outbound?: (mocks: { email: EmailProvider, webhooks: WebhookReceiver }) => Outbound
   readonly clock?: () => number
+  /** How each destination's breaker trips and waits; the engine's own settings by default. */
+  readonly breaker?: DeliveryBreakerSettings
 }
 
 /** Engine logs go nowhere unless TEST_LOG names a level. */
@@ -80,7 +82,7 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
   const webhooks = createWebhookReceiver()
   const outbound = options.outbound?.({ email, webhooks }) ?? createOutbound({
     timeoutMs: data.stepTimeoutMs,
-    breaker: deliveryBreaker,
+    breaker: options.breaker ?? deliveryBreaker,
     clock: Date.now,
     random: Math.random,
     dispatcher: new OriginRouter({
