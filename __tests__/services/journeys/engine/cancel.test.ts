@@ -26,7 +26,7 @@ describe.each(backends)('cancelling runs on %s', (backend) => {
 
   it('cancels a run during a wait: its timer is removed and nothing after it runs', async () => {
     const { runId } = await start([
-      { id: 'first', type: 'wait', duration: 300, next: ['after'] },
+      { id: 'first', type: 'wait', duration: 400, next: ['after'] },
       { id: 'after', type: 'webhook', url: `${webhooksUrl}/after/{{run.id}}` }
     ])
     expect((await t.engine.getRun(runId)).status).toBe('waiting')
@@ -35,7 +35,7 @@ describe.each(backends)('cancelling runs on %s', (backend) => {
     expect(cancelled.endedAt).toBeDefined()
     expect(cancelled.steps.map((step) => [step.id, step.status])).toEqual([['first', 'cancelled'], ['after', 'cancelled']])
 
-    await letTimePass(t, 500)
+    await letTimePass(t, 550)
     expect(hooksFor(runId)).toBe(0)
     expect((await t.engine.getRun(runId)).status).toBe('cancelled')
   })

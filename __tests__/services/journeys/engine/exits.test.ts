@@ -25,7 +25,7 @@ describe.each(backends)('exit rules on %s', (backend) => {
 
   it('ends a run during a wait, at once; the steps after it never run', async () => {
     const { runId, user, stop } = await start([
-      { id: 'first', type: 'wait', duration: 300, next: ['after'] },
+      { id: 'first', type: 'wait', duration: 400, next: ['after'] },
       { id: 'after', type: 'webhook', url: `${webhooksUrl}/after/{{run.id}}` }
     ])
     expect((await t.engine.getRun(runId)).status).toBe('waiting')
@@ -43,7 +43,7 @@ describe.each(backends)('exit rules on %s', (backend) => {
     expect(run.steps.map((step) => [step.id, step.status])).toEqual([['first', 'cancelled'], ['after', 'cancelled']])
     expect(run.steps[0]?.wakeAt).toBeUndefined()
 
-    await letTimePass(t, 500)
+    await letTimePass(t, 550)
     expect(hooksFor(runId)).toBe(0)
     expect((await t.engine.getRun(runId)).status).toBe('exited')
   })
@@ -51,7 +51,7 @@ describe.each(backends)('exit rules on %s', (backend) => {
   it('ends a run during a waitForEvent only when its where matches; neither the event nor the timeout carries it on', async () => {
     const awaited = unique('reply')
     const { runId, user, stop } = await start([
-      { id: 'first', type: 'waitForEvent', event: awaited, timeout: 300, then: ['yes'], else: ['no'] },
+      { id: 'first', type: 'waitForEvent', event: awaited, timeout: 400, then: ['yes'], else: ['no'] },
       { id: 'yes', type: 'webhook', url: `${webhooksUrl}/yes/{{run.id}}` },
       { id: 'no', type: 'webhook', url: `${webhooksUrl}/no/{{run.id}}` }
     ], { where: { 'event.properties.reason': 'unsubscribed' } })
@@ -67,7 +67,7 @@ describe.each(backends)('exit rules on %s', (backend) => {
     expect(run.steps.map((step) => step.status)).toEqual(['cancelled', 'cancelled', 'cancelled'])
 
     await t.engine.triggerEvent(event(awaited, user))
-    await letTimePass(t, 500)
+    await letTimePass(t, 550)
     expect(hooksFor(runId)).toBe(0)
     expect((await t.engine.getRun(runId)).status).toBe('exited')
   })
@@ -75,7 +75,7 @@ describe.each(backends)('exit rules on %s', (backend) => {
   it('ends a run during a retry backoff: the retry is never made', async () => {
     t.webhooks.setScenario({ name: 'down' })
     const { runId, user, stop } = await start([
-      { id: 'first', type: 'webhook', url: `${webhooksUrl}/hook/{{run.id}}`, retry: { attempts: 5, baseMs: 300, maxMs: 300 }, next: ['after'] },
+      { id: 'first', type: 'webhook', url: `${webhooksUrl}/hook/{{run.id}}`, retry: { attempts: 5, baseMs: 600, maxMs: 600 }, next: ['after'] },
       { id: 'after', type: 'email', to: '{{user.email}}', subject: 'after', text: 'after' }
     ])
     const backingOff = await eventually('the first attempt failed and a retry is scheduled', async () => {
@@ -92,7 +92,7 @@ describe.each(backends)('exit rules on %s', (backend) => {
     expect(run.steps[0]).toMatchObject({ status: 'cancelled', attempts: [{ n: 1 }] })
     expect(run.steps[0]?.nextAttemptAt).toBeUndefined()
 
-    await letTimePass(t, 600)
+    await letTimePass(t, 750)
     expect(hooksFor(runId)).toBe(1)
     expect((await t.engine.getRun(runId)).steps[0]?.attempts).toHaveLength(1)
     expect(t.email.received().requests.filter((request) => request.idempotencyKey === `${runId}:after`)).toHaveLength(0)

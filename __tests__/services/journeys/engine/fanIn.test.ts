@@ -22,8 +22,10 @@ describe.each(backends)('fan-in and skipping on %s', (backend) => {
   }
 
   it('runs a step with two parents once, only after both have settled', async () => {
+    const go = unique('go')
     const runId = await start(['slow', 'quick'], [
-      { id: 'slow', type: 'wait', duration: 400, next: ['join'] },
+      // Settles when the test sends `go`: the order of the parents is the test's, not the clock's.
+      { id: 'slow', type: 'waitForEvent', event: go, timeout: 'PT1H', then: ['join'], else: [] },
       { ...hook('quick'), next: ['join'] },
       hook('join')
     ])
@@ -34,14 +36,16 @@ describe.each(backends)('fan-in and skipping on %s', (backend) => {
     // One parent settled, the other still waiting: the fan-in step has not started.
     expect(stepStatus(early, 'slow')).toBe('waiting')
     expect(stepStatus(early, 'join')).toBe('pending')
-    const wakeAt = Date.parse(early.steps.find((step) => step.id === 'slow')?.wakeAt ?? '')
+    expect(hooksTo('join', runId)).toHaveLength(0)
 
+    const sentAt = Date.now()
+    await t.engine.triggerEvent(event(go, early.userId))
     const run = await runUntil(t.engine, runId, 'the run ends', ended)
     expect(run.status).toBe('completed')
     expect(run.steps.map((step) => [step.id, step.status])).toEqual([['slow', 'succeeded'], ['quick', 'succeeded'], ['join', 'succeeded']])
     const joins = hooksTo('join', runId)
     expect(joins).toHaveLength(1)
-    expect(joins[0]?.receivedAt).toBeGreaterThanOrEqual(wakeAt)
+    expect(joins[0]?.receivedAt).toBeGreaterThanOrEqual(sentAt)
     expect(run.steps.find((step) => step.id === 'join')?.attempts).toHaveLength(1)
   })
 

@@ -81,7 +81,7 @@ describe.each(backends)('step types on %s', (backend) => {
 
   it('wait {until}: a templated moment in the future is waited for', async () => {
     const user = unique('pia')
-    const until = new Date(Date.now() + 400).toISOString()
+    const until = new Date(Date.now() + 500).toISOString()
     const runId = await start({
       next: ['hold'],
       steps: [
@@ -171,7 +171,7 @@ describe.each(backends)('step types on %s', (backend) => {
     const runId = await start({
       next: ['await'],
       steps: [
-        { id: 'await', type: 'waitForEvent', event: unique('never'), timeout: 300, then: ['thanks'], else: ['nudge'] },
+        { id: 'await', type: 'waitForEvent', event: unique('never'), timeout: 150, then: ['thanks'], else: ['nudge'] },
         { id: 'thanks', type: 'webhook', url: `${webhooksUrl}/thanks/{{user.id}}` },
         { id: 'nudge', type: 'webhook', url: `${webhooksUrl}/nudge/{{user.id}}` }
       ]

@@ -10,34 +10,41 @@ describe.each(backends)('flow versions and lifecycle on %s', (backend) => {
 
   const hooksTo = (path: string): number => t.webhooks.received().requests.filter((request) => request.path === path).length
 
-  /** Waits `duration`, then calls `/<label>/<runId>`. */
-  const waitThenCall = (trigger: string, label: string, duration: number | string): Record<string, unknown> => ({
+  /** Waits for the user's `go` event, then calls `/<label>/<runId>`: the test says when a run moves on. */
+  const waitThenCall = (trigger: string, label: string): Record<string, unknown> => ({
     name: label,
     entry: 'always',
     trigger: { event: trigger, next: ['pause'] },
     steps: [
-      { id: 'pause', type: 'wait', duration, next: ['tell'] },
+      { id: 'pause', type: 'waitForEvent', event: `${trigger}-go`, timeout: 'PT1H', then: ['tell'], else: [] },
       { id: 'tell', type: 'webhook', url: `${webhooksUrl}/${label}/{{run.id}}` }
     ]
   })
+
+  const go = async (trigger: string, runId: string): Promise<void> => {
+    const { userId } = await t.engine.getRun(runId)
+    await t.engine.triggerEvent(event(`${trigger}-go`, userId))
+  }
 
   const runOf = async (trigger: string): Promise<string> => (await t.engine.triggerEvent(event(trigger, unique('user')))).runs[0]?.runId ?? ''
 
   it('keeps a waiting run on its version after an update; new runs start on the newest', async () => {
     const trigger = unique('signup')
-    const flow = await t.engine.createFlow(waitThenCall(trigger, 'v1', 400))
+    const flow = await t.engine.createFlow(waitThenCall(trigger, 'v1'))
     const first = await runOf(trigger)
     const updated = await t.engine.updateFlow(flow.id, {
       name: 'v2', entry: 'always', trigger: { event: trigger, next: ['now'] }, steps: [{ id: 'now', type: 'webhook', url: `${webhooksUrl}/v2/{{run.id}}` }]
     })
     expect(updated).toMatchObject({ version: 2, shownVersion: 2, name: 'v2' })
     expect(await t.engine.getFlow(flow.id, 1)).toMatchObject({ version: 2, shownVersion: 1, order: ['pause', 'tell'] })
+    expect(await t.engine.getRun(first)).toMatchObject({ flowVersion: 1, status: 'waiting' })
 
     const second = await runOf(trigger)
     const newer = await runUntil(t.engine, second, 'the new run ends', ended)
     expect(newer).toMatchObject({ flowVersion: 2, status: 'completed' })
     expect(newer.steps.map((step) => step.id)).toEqual(['now'])
 
+    await go(trigger, first)
     const pinned = await runUntil(t.engine, first, 'the pinned run ends', ended)
     expect(pinned).toMatchObject({ flowVersion: 1, status: 'completed' })
     expect(pinned.steps.map((step) => [step.id, step.status])).toEqual([['pause', 'succeeded'], ['tell', 'succeeded']])
@@ -48,11 +55,12 @@ describe.each(backends)('flow versions and lifecycle on %s', (backend) => {
 
   it('disabled: starts no new run, but the active ones go on to the end', async () => {
     const trigger = unique('trial')
-    const flow = await t.engine.createFlow(waitThenCall(trigger, 'disabled', 300))
+    const flow = await t.engine.createFlow(waitThenCall(trigger, 'disabled'))
     const active = await runOf(trigger)
     await t.engine.setFlowEnabled(flow.id, false)
     const answer = await t.engine.triggerEvent(event(trigger, unique('user')))
     expect(answer).toMatchObject({ runs: [], skipped: [{ flowId: flow.id, reason: 'disabled' }] })
+    await go(trigger, active)
 
     const run = await runUntil(t.engine, active, 'the active run ends', ended)
     expect(run.status).toBe('completed')
@@ -62,7 +70,7 @@ describe.each(backends)('flow versions and lifecycle on %s', (backend) => {
 
   it('archived with cancelRuns: its active runs are cancelled, ended ones left alone, and it starts no more', async () => {
     const trigger = unique('promo')
-    const flow = await t.engine.createFlow(waitThenCall(trigger, 'archived', 'PT1H'))
+    const flow = await t.engine.createFlow(waitThenCall(trigger, 'archived'))
     const waiting = [await runOf(trigger), await runOf(trigger)]
     const done = await runOf(trigger)
     await t.engine.cancelRun(done)
@@ -79,9 +87,10 @@ describe.each(backends)('flow versions and lifecycle on %s', (backend) => {
 
   it('archived without cancelRuns: its active runs go on to the end', async () => {
     const trigger = unique('promo')
-    const flow = await t.engine.createFlow(waitThenCall(trigger, 'kept', 300))
+    const flow = await t.engine.createFlow(waitThenCall(trigger, 'kept'))
     const active = await runOf(trigger)
     expect(await t.engine.archiveFlow(flow.id, false)).toEqual({ cancelled: 0 })
+    await go(trigger, active)
     const run = await runUntil(t.engine, active, 'the active run ends', ended)
     expect(run.status).toBe('completed')
     expect(hooksTo(`/kept/${active}`)).toBe(1)
