@@ -9,7 +9,7 @@ import { EMAIL_PROVIDER_ORIGIN, WEBHOOK_RECEIVER_ORIGIN } from '../../mocks/orig
 import { createWebhookReceiver } from '../../mocks/webhookReceiver.js'
 import type { WebhookReceiver } from '../../mocks/webhookReceiver.js'
 import { createOutbound } from '../../services/journeys/delivery/index.js'
-import type { Outbound } from '../../services/journeys/delivery/index.js'
+import type { DeliveryBreakerSettings, Outbound } from '../../services/journeys/delivery/index.js'
 import { JourneyEngine } from '../../services/journeys/engine/engine.js'
 import { deliveryBreaker, engineOptions } from '../../services/journeys/engine/engineOptions.js'
 import type { EngineWorkerData } from '../../services/journeys/engine/rpc.js'
@@ -52,6 +52,8 @@ export interface TestEngineOptions {
   readonly clock?: () => number
   /** Where the engine logs; nowhere by default (TEST_LOG names a level to see them). */
   readonly log?: Logger
+  /** How each destination's breaker trips and waits; the engine's own settings by default. */
+  readonly breaker?: DeliveryBreakerSettings
 }
 
 /** Engine logs go nowhere unless TEST_LOG names a level. */
@@ -85,7 +87,7 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
   const webhooks = createWebhookReceiver()
   const outbound = options.outbound?.({ email, webhooks }) ?? createOutbound({
     timeoutMs: data.stepTimeoutMs,
-    breaker: deliveryBreaker,
+    breaker: options.breaker ?? deliveryBreaker,
     clock: Date.now,
     random: Math.random,
     dispatcher: new OriginRouter({

@@ -206,9 +206,10 @@ export class FlowCatalog {
     }
   }
 
+  // A definition stored without `entry` has the default policy, once-per-event: the summary says so rather than null.
   async list (options: { readonly includeArchived?: boolean } = {}): Promise<FlowSummary[]> {
     const { rows } = await this.#deps.db.query<FlowRecord>(`
-      SELECT f.*, v.definition->>'entry' AS entry, v.trigger_event FROM journeys.flows f
+      SELECT f.*, COALESCE(v.definition->>'entry', 'once-per-event') AS entry, v.trigger_event FROM journeys.flows f
       JOIN journeys.flow_versions v ON v.flow_id = f.id AND v.version = f.latest_version
       WHERE $1 OR f.archived_at IS NULL ORDER BY f.created_at, f.id LIMIT 1000`, [options.includeArchived === true])
     const counts = await this.#runCounts(rows.map((row) => row.id))
@@ -217,7 +218,7 @@ export class FlowCatalog {
 
   async get (id: string, version?: number): Promise<FlowDetail> {
     const { rows } = await this.#deps.db.query<FlowRecord & { definition: unknown, step_order: string[], shown_version: number }>(`
-      SELECT f.*, v.definition, v.step_order, v.version AS shown_version, v.definition->>'entry' AS entry, v.trigger_event FROM journeys.flows f
+      SELECT f.*, v.definition, v.step_order, v.version AS shown_version, COALESCE(v.definition->>'entry', 'once-per-event') AS entry, v.trigger_event FROM journeys.flows f
       JOIN journeys.flow_versions v ON v.flow_id = f.id AND v.version = COALESCE($2, f.latest_version)
       WHERE f.id = $1`, [id, version ?? null])
     const row = rows[0]

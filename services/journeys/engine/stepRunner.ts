@@ -160,7 +160,9 @@ export function createStepRunner (deps: StepRunnerDeps, inFlight: InFlight): (jo
         case 'retry': {
           const used = attempt - row.attemptBase
           if (used >= step.retry.attempts) {
-            await failStep(ctx, stepId, `${result.message} (after ${used} attempts)`)
+            // The attempt just ended is the last one: it says why the step failed (a further row would log a call never made).
+            await tx.query('UPDATE journeys.step_attempts SET error = $4 WHERE run_id = $1 AND step_id = $2 AND n = $3', [runId, stepId, attempt, `${result.message} (after ${used} attempts)`])
+            ctx.update(stepId, { status: 'failed', jobId: null, nextAttemptAt: null })
             break
           }
           const delayMs = Math.max(deps.retryDelayMs(step.retry, used), result.retryAfterMs ?? 0)
