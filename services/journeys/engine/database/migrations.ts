@@ -115,6 +115,14 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (run_id, step_id)
   );
   CREATE INDEX waits_user_event ON journeys.waits (user_id, event_name);
+  `,
+  // 2: the dashboard's analytics (aggregates over a window, read from the indexes alone once vacuumed) and the event list's name filter.
+  `
+  CREATE INDEX trigger_events_recorded ON journeys.trigger_events (received_at, name) WHERE state = 'recorded';
+  CREATE INDEX trigger_events_name ON journeys.trigger_events (name, received_at);
+  CREATE INDEX runs_started_flow_status ON journeys.runs (started_at, flow_id, status);
+  DROP INDEX journeys.runs_started;
+  CREATE INDEX step_attempts_started ON journeys.step_attempts (started_at) INCLUDE (outcome, ended_at);
   `
 ]
 
