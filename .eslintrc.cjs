@@ -55,6 +55,13 @@ module.exports = {
       // Plain JavaScript that runs before anything is compiled: in no tsconfig, so no type information.
       files: ['scripts/*.mjs'],
       extends: ['plugin:@typescript-eslint/disable-type-checked']
+    },
+    {
+      // The dashboard's front end: browser modules served as they are, with no build step and no tsconfig.
+      files: ['services/dashboard/public/**/*.js'],
+      extends: ['plugin:@typescript-eslint/disable-type-checked'],
+      parserOptions: { project: null },
+      env: { browser: true, node: false }
     }
   ],
   ignorePatterns: ['dist/', 'node_modules/', 'coverage/', '.eslintrc.cjs']
