@@ -36,7 +36,8 @@ async function refresh (mounted) {
     mounted.failing = false
     return POLL_MS
   } catch (error) {
-    if (error?.status === 401) return POLL_MS
+    // A page left while its refresh was under way says nothing about the page shown now.
+    if (error?.status === 401 || mounted !== current) return POLL_MS
     mounted.failing = true
     notify(`Could not refresh: ${describeError(error)}`, 'error')
     // Over the admin quota (or the engine unavailable): wait as long as the gateway asks.

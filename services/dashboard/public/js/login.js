@@ -11,7 +11,7 @@ function showError (text) {
   document.getElementById('token').focus()
 }
 
-if (new URLSearchParams(window.location.search).has('error')) showError('That token is not the admin token.')
+if (new URLSearchParams(window.location.search).has('failed')) showError('That token is not the admin token.')
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault()

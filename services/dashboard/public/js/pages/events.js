@@ -1,5 +1,6 @@
 /** Events: trigger events filtered by name, user and time, each with the runs it started and the flows it skipped. */
 import { get, queryParam, request, withQuery } from '../api.js'
+import { flowNames } from '../flowNames.js'
 import { badge, field, h, replaceChildren, table } from '../dom.js'
 import { shortId, when } from '../format.js'
 import { describeError, notify } from '../notice.js'
@@ -30,13 +31,17 @@ function preview (properties) {
   return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text
 }
 
-function outcomes (event) {
+function flowIdsOf (event) {
+  return [...(event.runs ?? []), ...(event.skipped ?? [])].map((item) => item.flowId)
+}
+
+function outcomes (event, nameOf) {
   const items = []
   for (const run of event.runs ?? []) {
     const runId = run.id ?? run.runId
-    items.push(h('li', {}, 'started ', h('a', { href: href('runs', runId), 'data-run': runId }, `${run.flowId} (${shortId(runId)})`), run.status === undefined ? null : [' ', badge(run.status)]))
+    items.push(h('li', {}, 'started ', h('a', { href: href('runs', runId), 'data-run': runId }, `${nameOf(run.flowId)} (${shortId(runId)})`), run.status === undefined ? null : [' ', badge(run.status)]))
   }
-  for (const skip of event.skipped ?? []) items.push(h('li', {}, `skipped ${skip.flowId}: ${skip.reason}`))
+  for (const skip of event.skipped ?? []) items.push(h('li', {}, `skipped ${nameOf(skip.flowId)}: ${skip.reason}`))
   for (const runId of event.exited ?? []) items.push(h('li', {}, 'ended ', h('a', { href: href('runs', runId) }, shortId(runId)), ' by its exit rule'))
   return items.length === 0 ? h('span', { class: 'muted' }, 'no flow') : h('ul', { class: 'plain' }, items)
 }
@@ -69,6 +74,7 @@ function mountList (view, query) {
 
   async function refresh () {
     const answer = await request('GET', withQuery('/api/events', { ...filters, limit: PAGE_SIZE, cursor: cursors.at(-1) }))
+    const nameOf = await flowNames(answer.body.flatMap(flowIdsOf))
     next = queryParam(answer.next, 'cursor')
     replaceChildren(list, table({
       caption: `Trigger events, newest first, page ${cursors.length}`,
@@ -78,7 +84,7 @@ function mountList (view, query) {
         event.userId,
         when(event.receivedAt),
         h('code', { class: 'props' }, preview(event.properties)),
-        outcomes(event)
+        outcomes(event, nameOf)
       ]),
       empty: 'No events match these filters.'
     }))
@@ -97,6 +103,7 @@ function mountDetail (view, id) {
 
   async function refresh () {
     const event = await get(`/api/events/${encodeURIComponent(id)}`)
+    const nameOf = await flowNames(flowIdsOf(event))
     heading.textContent = `Event ${event.name}`
     replaceChildren(body,
       h('dl', { class: 'facts' },
@@ -106,7 +113,7 @@ function mountDetail (view, id) {
         h('dt', {}, 'State'), h('dd', {}, badge(event.state)),
         h('dt', {}, 'Occurred'), h('dd', {}, when(event.occurredAt)),
         h('dt', {}, 'Received'), h('dd', {}, when(event.receivedAt))),
-      h('section', { class: 'panel', 'aria-labelledby': 'outcome-heading' }, h('h2', { id: 'outcome-heading' }, 'Runs and flows'), outcomes(event)),
+      h('section', { class: 'panel', 'aria-labelledby': 'outcome-heading' }, h('h2', { id: 'outcome-heading' }, 'Runs and flows'), outcomes(event, nameOf)),
       h('section', { class: 'panel', 'aria-labelledby': 'props-heading' }, h('h2', { id: 'props-heading' }, 'Properties'),
         h('pre', { class: 'json', tabindex: '0' }, JSON.stringify(event.properties, null, 2))))
   }

@@ -1,6 +1,7 @@
 /** Flows: the list with version, entry, state and run counts; one flow's graph, switch and sample trigger. */
 import { get, post, withQuery } from '../api.js'
 import { drawFlow } from '../dag.js'
+import { flowNames } from '../flowNames.js'
 import { badge, field, h, replaceChildren, table } from '../dom.js'
 import { counts, shortId, when } from '../format.js'
 import { describeError, notify } from '../notice.js'
@@ -98,8 +99,9 @@ function mountDetail (view, id) {
     if (emailInput.value.trim() !== '') body.email = emailInput.value.trim()
     try {
       const answer = await post('/api/trigger-event', body)
-      const started = answer.runs.map((run) => h('li', {}, 'Started run ', h('a', { href: href('runs', run.runId), 'data-run': run.runId }, shortId(run.runId)), ` of ${run.flowId} v${run.flowVersion}`))
-      const skipped = answer.skipped.map((skip) => h('li', {}, `Skipped ${skip.flowId}: ${skip.reason}`))
+      const nameOf = await flowNames([...answer.runs, ...answer.skipped].map((item) => item.flowId))
+      const started = answer.runs.map((run) => h('li', {}, 'Started run ', h('a', { href: href('runs', run.runId), 'data-run': run.runId }, shortId(run.runId)), ` of ${nameOf(run.flowId)} v${run.flowVersion}`))
+      const skipped = answer.skipped.map((skip) => h('li', {}, `Skipped ${nameOf(skip.flowId)}: ${skip.reason}`))
       replaceChildren(result, h('ul', { class: 'plain' }, started, skipped, started.length + skipped.length === 0 ? h('li', {}, 'No flow is triggered by this event.') : null))
       await refresh()
     } catch (error) {

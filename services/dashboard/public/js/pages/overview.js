@@ -70,6 +70,8 @@ export function mountOverview (view) {
     tables
   )
 
+  let unmounted = false
+
   async function refresh () {
     const w = windows[windowSelect.value] ?? windows.hour
     const to = Date.now()
@@ -78,6 +80,8 @@ export function mountOverview (view) {
       get(withQuery('/api/analytics', { from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucket: w.bucket })),
       get('/health')
     ])
+    // Left while the figures were on their way: the charts are gone.
+    if (unmounted) return
     renderCards(analytics, health)
     renderCharts(analytics, w, from, to)
   }
@@ -155,6 +159,7 @@ export function mountOverview (view) {
     title: 'Overview',
     refresh,
     unmount () {
+      unmounted = true
       events.destroy()
       steps.destroy()
       latency.destroy()

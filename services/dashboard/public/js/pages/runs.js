@@ -1,6 +1,7 @@
 /** Runs: filtered and paged; one run's timeline of steps and attempts, with cancel and retry. */
 import { ApiError, get, post, queryParam, request, withQuery } from '../api.js'
 import { badge, field, h, replaceChildren, select, table } from '../dom.js'
+import { flowNames } from '../flowNames.js'
 import { between, shortId, when } from '../format.js'
 import { describeError, notify } from '../notice.js'
 import { href } from '../router.js'
@@ -51,12 +52,13 @@ function mountList (view, query) {
       loadFlows()
     ])
     next = queryParam(answer.next, 'cursor')
+    const nameOf = await flowNames(answer.body.map((run) => run.flowId))
     replaceChildren(list, table({
       caption: `Runs, newest first, page ${cursors.length}`,
       columns: ['Run', 'Flow', 'User', 'Status', 'Started', 'Ended'],
       rows: answer.body.map((run) => [
         h('a', { href: href('runs', run.id), 'data-run': run.id, title: run.id }, shortId(run.id)),
-        h('a', { href: href('flows', run.flowId) }, `${run.flowId} v${run.flowVersion}`),
+        h('a', { href: href('flows', run.flowId) }, `${nameOf(run.flowId)} v${run.flowVersion}`),
         run.userId,
         badge(run.status),
         when(run.startedAt),
@@ -125,17 +127,17 @@ function mountDetail (view, id) {
     try {
       const run = await post(`/api/runs/${encodeURIComponent(id)}/${action}`)
       notify(action === 'cancel' ? `Run ${shortId(id)} cancelled.` : `Run ${shortId(id)} is running again.`)
-      render(run)
+      render(run, await flowNames([run.flowId]))
     } catch (error) {
       notify(error instanceof ApiError && error.status === 409 ? `Cannot ${action} this run now: ${error.message}` : `Could not ${action}: ${describeError(error)}`, 'error')
       await refresh()
     }
   }
 
-  function render (run) {
+  function render (run, nameOf) {
     replaceChildren(facts, h('dl', { class: 'facts' },
       h('dt', {}, 'Status'), h('dd', { 'data-run-status': run.status }, badge(run.status)),
-      h('dt', {}, 'Flow'), h('dd', {}, h('a', { href: href('flows', run.flowId) }, `${run.flowId} v${run.flowVersion}`)),
+      h('dt', {}, 'Flow'), h('dd', {}, h('a', { href: href('flows', run.flowId) }, `${nameOf(run.flowId)} v${run.flowVersion}`)),
       h('dt', {}, 'User'), h('dd', {}, h('a', { href: href('runs', undefined, { userId: run.userId }) }, run.userId)),
       h('dt', {}, 'Event'), h('dd', {}, h('a', { href: href('events', run.eventId), title: run.eventId }, shortId(run.eventId))),
       h('dt', {}, 'Started'), h('dd', {}, when(run.startedAt)),
@@ -147,7 +149,8 @@ function mountDetail (view, id) {
   }
 
   async function refresh () {
-    render(await get(`/api/runs/${encodeURIComponent(id)}`))
+    const run = await get(`/api/runs/${encodeURIComponent(id)}`)
+    render(run, await flowNames([run.flowId]))
   }
   return { title: `Run ${shortId(id)}`, refresh }
 }
