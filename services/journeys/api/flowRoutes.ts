@@ -2,6 +2,7 @@ import type { FastifyPluginCallback, onRequestHookHandler } from 'fastify'
 import { problems, success } from '../../http/openapi.js'
 import type { EngineClient } from '../engineClient.js'
 import { engineCall } from './engineErrors.js'
+import { guardProblems, management } from './managementGuard.js'
 import { flowDetailSchema, flowSummarySchema, idParamsSchema, validationSchema } from './schemas.js'
 
 export interface ManagementRouteOptions {
@@ -14,8 +15,6 @@ export interface ManagementRouteOptions {
 export const flowBodyLimit = 256 * 1024
 
 const flowBody = { type: 'object', description: 'A flow definition (see the README): name, trigger, entry, exit, steps' } as const
-const management = { tags: ['journeys'], security: [{ adminBearer: [] }] }
-const guardProblems = ['GW_ERR_ADMIN_UNAUTHORIZED', 'GW_ERR_RATE_LIMITED', 'GW_ERR_INTERNAL', 'GW_ERR_JOURNEYS_UNAVAILABLE'] as const
 
 /** The id, when the body names one; the definition without it. A flow's id is not part of its definition. */
 function split (body: Record<string, unknown>): { id: string | undefined, definition: Record<string, unknown> } {

@@ -1,4 +1,5 @@
 import type { Queryable } from './database/database.js'
+import { queryDate } from './queryDate.js'
 import { QueryInvalidError } from './runQueries.js'
 
 export const analyticsBuckets = ['minute', 'hour', 'day'] as const
@@ -62,16 +63,10 @@ export interface Analytics {
   readonly steps: readonly StepFigures[]
 }
 
-function date (field: string, value: string): Date {
-  const at = new Date(value)
-  if (Number.isNaN(at.getTime())) throw new QueryInvalidError(field, 'is not a date')
-  return at
-}
-
 /** The window asked for, its defaults filled in from `now`; refuses one that is empty or holds too many buckets. */
 export function analyticsWindow (query: AnalyticsQuery, now: number): AnalyticsWindow {
-  const to = query.to === undefined ? new Date(now) : date('querystring/to', query.to)
-  const from = query.from === undefined ? new Date(to.getTime() - defaultWindowMs) : date('querystring/from', query.from)
+  const to = query.to === undefined ? new Date(now) : queryDate('querystring/to', query.to)
+  const from = query.from === undefined ? new Date(to.getTime() - defaultWindowMs) : queryDate('querystring/from', query.from)
   const span = to.getTime() - from.getTime()
   if (span <= 0) throw new QueryInvalidError('querystring/from', 'must be before to')
   const bucket = query.bucket ?? analyticsBuckets.find((candidate) => span / bucketMs[candidate] <= maxBuckets) ?? 'day'

@@ -1,4 +1,5 @@
 import type { Queryable } from './database/database.js'
+import { queryDate } from './queryDate.js'
 import { QueryInvalidError, decodeCursor, encodeCursor, eventDetail, eventDetailColumns } from './runQueries.js'
 import type { EventDetail, EventDetailRecord, Page, RunRecord } from './runQueries.js'
 
@@ -12,12 +13,7 @@ export interface EventFilter {
   readonly cursor?: string | undefined
 }
 
-function date (field: string, value: string | undefined): Date | null {
-  if (value === undefined) return null
-  const at = new Date(value)
-  if (Number.isNaN(at.getTime())) throw new QueryInvalidError(field, 'is not a date')
-  return at
-}
+const date = (field: string, value: string | undefined): Date | null => value === undefined ? null : queryDate(field, value)
 
 /**
  * Trigger events, newest first ((received_at, id) descending, the cursor carrying the page's last),
