@@ -27,10 +27,11 @@ function pathOf (points) {
 }
 
 /**
- * The SVG of a flow's graph. `counts` (optional) maps a step id to how many runs are on it now;
- * each node shows its id, its type and that count.
+ * The SVG of a flow's graph: each step's node shows its id and type; the trigger's shows the event
+ * and, given `active`, how many runs are still going. `steps` (optional) maps a step id to how many
+ * runs are on it now, shown on its node (the API does not report that yet).
  */
-export function drawFlow (definition, counts = {}) {
+export function drawFlow (definition, { active, steps: counts = {} } = {}) {
   const graph = new window.dagre.graphlib.Graph({ multigraph: true })
   graph.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 44, marginx: 12, marginy: 12 })
   graph.setDefaultEdgeLabel(() => ({}))
@@ -77,11 +78,11 @@ export function drawFlow (definition, counts = {}) {
     const isTrigger = id === TRIGGER
     const count = isTrigger ? undefined : counts[id]
     const group = svg('g', { class: `node node-${isTrigger ? 'trigger' : 'step'}`, 'data-step': isTrigger ? null : id },
-      svg('title', {}, isTrigger ? `Trigger: event ${node.label}` : `Step ${id} (${node.type})${count === undefined ? '' : `: ${count} runs here now`}`),
+      svg('title', {}, isTrigger ? `Trigger: event ${node.label}${active === undefined ? '' : `, ${active} runs going`}` : `Step ${id} (${node.type})${count === undefined ? '' : `: ${count} runs here now`}`),
       svg('rect', { x, y, width: node.width, height: node.height, rx: 8 }),
       svg('text', { class: 'node-id', x: node.x, y: y + 22, 'text-anchor': 'middle' }, fit(isTrigger ? `on ${node.label}` : id)),
       svg('text', { class: 'node-type', x: node.x, y: y + 42, 'text-anchor': 'middle' },
-        isTrigger ? 'trigger' : count === undefined ? node.type : `${node.type} · ${count} here`)
+        isTrigger ? (active === undefined ? 'trigger' : `trigger · ${active} going`) : count === undefined ? node.type : `${node.type} · ${count} here`)
     )
     root.append(group)
   }

@@ -9,6 +9,11 @@ import { href } from '../router.js'
 
 /** How many of a flow's newest runs its page lists. */
 const RECENT_RUNS = 10
+/**
+ * The flow itself (definition, state, counts) is read every this many polls, its runs every poll:
+ * the dashboard's calls count against the admin quota (RATE_LIMIT_ADMIN_MAX, 60 a minute by default).
+ */
+const FLOW_EVERY_POLLS = 3
 
 async function toggle (flow, after) {
   const action = flow.enabled ? 'disable' : 'enable'
@@ -57,9 +62,9 @@ function mountList (view) {
   return { title: 'Flows', refresh }
 }
 
-/** Active runs per step, when the API reports them (`stepCounts` on the flow, or on its analytics entry). */
-function stepCountsOf (flow) {
-  return flow.stepCounts ?? flow.steps ?? {}
+/** The flow's runs still going (running or waiting), for its graph's trigger node. */
+function activeRuns (flow) {
+  return (flow.runs.running ?? 0) + (flow.runs.waiting ?? 0)
 }
 
 function mountDetail (view, id) {
@@ -103,7 +108,7 @@ function mountDetail (view, id) {
       const started = answer.runs.map((run) => h('li', {}, 'Started run ', h('a', { href: href('runs', run.runId), 'data-run': run.runId }, shortId(run.runId)), ` of ${nameOf(run.flowId)} v${run.flowVersion}`))
       const skipped = answer.skipped.map((skip) => h('li', {}, `Skipped ${nameOf(skip.flowId)}: ${skip.reason}`))
       replaceChildren(result, h('ul', { class: 'plain' }, started, skipped, started.length + skipped.length === 0 ? h('li', {}, 'No flow is triggered by this event.') : null))
-      await refresh()
+      await reread()
     } catch (error) {
       replaceChildren(result, h('p', { class: 'error-text' }, `Not triggered: ${describeError(error)}`))
     } finally {
@@ -111,11 +116,23 @@ function mountDetail (view, id) {
     }
   }
 
+  let polls = 0
+  let flowStale = true
+
   async function refresh () {
+    const readFlow = flowStale || polls % FLOW_EVERY_POLLS === 0
+    polls += 1
     const [flow, recent] = await Promise.all([
-      get(`/api/flows/${encodeURIComponent(id)}`),
+      readFlow ? get(`/api/flows/${encodeURIComponent(id)}`) : undefined,
       get(withQuery('/api/runs', { flowId: id, limit: RECENT_RUNS }))
     ])
+    renderRuns(recent)
+    if (flow === undefined) return
+    flowStale = false
+    renderFlow(flow)
+  }
+
+  function renderFlow (flow) {
     heading.textContent = flow.name
     document.title = `${flow.name} · Flows · Event gateway`
     if (eventInput.value === '' && document.activeElement !== eventInput) eventInput.value = flow.trigger
@@ -126,15 +143,23 @@ function mountDetail (view, id) {
         h('dt', {}, 'Trigger'), h('dd', {}, h('code', {}, flow.trigger)),
         h('dt', {}, 'Entry'), h('dd', {}, flow.entry),
         h('dt', {}, 'Exit'), h('dd', {}, flow.definition.exit?.event === undefined ? '—' : h('code', {}, flow.definition.exit.event)),
-        h('dt', {}, 'State'), h('dd', {}, badge(flow.enabled ? 'enabled' : 'disabled'), ' ', toggleButton(flow, refresh)),
+        h('dt', {}, 'State'), h('dd', {}, badge(flow.enabled ? 'enabled' : 'disabled'), ' ', toggleButton(flow, reread)),
         h('dt', {}, 'Runs'), h('dd', {}, counts(flow.runs))))
-    const countsNow = stepCountsOf(flow)
-    const key = JSON.stringify([flow.shownVersion, countsNow])
-    // Redrawn only when the version or the counts change, so the graph does not flicker every poll.
+    const active = activeRuns(flow)
+    const key = JSON.stringify([flow.shownVersion, active])
+    // Redrawn only when the version or the count changes, so the graph does not flicker every poll.
     if (key !== shownDefinition) {
       shownDefinition = key
-      replaceChildren(graph, drawFlow(flow.definition, countsNow))
+      replaceChildren(graph, drawFlow(flow.definition, { active }))
     }
+  }
+
+  function reread () {
+    flowStale = true
+    return refresh()
+  }
+
+  function renderRuns (recent) {
     replaceChildren(runs, table({
       caption: `The ${RECENT_RUNS} newest runs of this flow`,
       columns: ['Run', 'User', 'Status', 'Started'],

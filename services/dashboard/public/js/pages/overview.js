@@ -97,15 +97,15 @@ export function mountOverview (view) {
       h('dt', {}, 'Deferred (waits, retries)'), h('dd', { 'data-queue': 'deferred' }, String(queue.deferred ?? '—')),
       h('dt', {}, 'Active'), h('dd', { 'data-queue': 'active' }, String(queue.active ?? '—'))
     )
-    const breakers = [['event.com', health.breaker?.state ?? 'unknown']]
-    for (const [destination, state] of Object.entries(health.journeys?.breakers ?? {})) {
-      breakers.push([destination, typeof state === 'string' ? state : state?.state ?? 'unknown'])
-    }
-    const breakerList = h('dl', { class: 'stats' }, breakers.map(([name, state]) => [h('dt', {}, name), h('dd', {}, badge(state))]))
+    // /health reports event.com's breaker; the journeys' per-destination breakers are not exposed there.
+    const breaker = health.breaker ?? {}
+    const breakerList = h('dl', { class: 'stats' },
+      h('dt', {}, 'event.com'), h('dd', {}, badge(breaker.state ?? 'unknown')),
+      h('dt', {}, 'Failures in a row'), h('dd', {}, String(breaker.consecutiveFailures ?? '—')))
     replaceChildren(cards,
       statCard('Runs by status', runList),
       statCard('Queue', queueList),
-      statCard('Breakers', breakerList),
+      statCard('Breaker', breakerList),
       statCard('Engine', h('p', {}, badge(health.journeys?.state ?? 'off'), ' ', health.journeys?.database ?? ''))
     )
   }

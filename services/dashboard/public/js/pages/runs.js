@@ -10,6 +10,14 @@ const PAGE_SIZE = 20
 const statuses = ['running', 'waiting', 'completed', 'failed', 'cancelled', 'exited']
 const cancellable = new Set(['running', 'waiting', 'failed'])
 
+/** The filters in words, e.g. "Waiting runs of Welcome series for user 42". */
+function describe ({ flowId, userId, status }, flowName) {
+  const parts = [status === '' ? 'Runs' : `${status[0].toUpperCase()}${status.slice(1)} runs`]
+  if (flowId !== '') parts.push(`of ${flowName(flowId)}`)
+  if (userId !== '') parts.push(`for user ${userId}`)
+  return parts.join(' ')
+}
+
 function mountList (view, query) {
   const filters = { flowId: query.get('flowId') ?? '', userId: query.get('userId') ?? '', status: query.get('status') ?? '' }
   const flowSelect = select({ id: 'runs-flow', name: 'flowId' }, [['', 'Any flow']], filters.flowId)
@@ -52,9 +60,9 @@ function mountList (view, query) {
       loadFlows()
     ])
     next = queryParam(answer.next, 'cursor')
-    const nameOf = await flowNames(answer.body.map((run) => run.flowId))
+    const nameOf = await flowNames([...answer.body.map((run) => run.flowId), ...(filters.flowId === '' ? [] : [filters.flowId])])
     replaceChildren(list, table({
-      caption: `Runs, newest first, page ${cursors.length}`,
+      caption: `${describe(filters, nameOf)}, newest first, page ${cursors.length}`,
       columns: ['Run', 'Flow', 'User', 'Status', 'Started', 'Ended'],
       rows: answer.body.map((run) => [
         h('a', { href: href('runs', run.id), 'data-run': run.id, title: run.id }, shortId(run.id)),
