@@ -7,14 +7,17 @@ import type { TestEngine } from './testEngine.js'
 
 export interface JourneysAppOptions {
   readonly adminToken?: string
+  /** The dashboard's pages; default the project's own. */
+  readonly publicDir?: string
   readonly clock?: TestAppOptions['clock']
 }
 
-/** A gateway with journeys on, over a test's engine on this thread (closed with the test; the engine is not). */
+/** A gateway with journeys and the dashboard on, over a test's engine on this thread (closed with the test; the engine is not). */
 export function buildJourneysApp (engine: TestEngine, options: JourneysAppOptions = {}): Promise<TestApp> {
   return buildTestApp({
     config: { http: { adminToken: options.adminToken }, journeys: { journeysEnabled: true } },
     journeys: { engine: inProcessEngineClient(engine), emailApiUrl, sampleFlows: false },
+    ...(options.publicDir !== undefined && { dashboard: { publicDir: options.publicDir } }),
     ...(options.clock !== undefined && { clock: options.clock })
   })
 }
