@@ -20,20 +20,34 @@ function toLogin () {
   window.location.assign(LOGIN_PAGE)
 }
 
-/** Reads the session; sends the browser to the login page when there is none. Resolves false then. */
+/**
+ * Reads the session; sends the browser to the login page when there is none and resolves undefined
+ * then. Otherwise resolves it: `mode` is 'token' (logged in with ADMIN_TOKEN) or 'loopback'.
+ */
 export async function loadSession () {
   const response = await fetch('/dashboard/session', { credentials: 'same-origin', headers: { accept: 'application/json' } })
   if (response.status === 401) {
     toLogin()
-    return false
+    return undefined
   }
   const session = await response.json()
   if (session.authenticated !== true) {
     toLogin()
-    return false
+    return undefined
   }
   csrfToken = session.csrfToken ?? ''
-  return true
+  return session
+}
+
+/** Ends the session, then shows the login page. */
+export async function logOut () {
+  await fetch('/dashboard/logout', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+    body: '{}'
+  })
+  toLogin()
 }
 
 /** The `rel="next"` target of a Link header, if any. */

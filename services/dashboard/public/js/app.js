@@ -1,5 +1,5 @@
 /** The dashboard's shell: the session, the hash router and polling of the visible page. */
-import { loadSession } from './api.js'
+import { loadSession, logOut } from './api.js'
 import { attachNotices, clearNotice, describeError, notify } from './notice.js'
 import { parseRoute } from './router.js'
 import { mountOverview } from './pages/overview.js'
@@ -77,7 +77,18 @@ document.addEventListener('visibilitychange', () => {
 
 async function start () {
   attachNotices(document.getElementById('notice'))
-  if (!await loadSession()) return
+  const session = await loadSession()
+  if (session === undefined) return
+  // Without ADMIN_TOKEN this machine is the credential: there is nothing to log out of.
+  const logout = document.getElementById('logout')
+  logout.hidden = session.mode === 'loopback'
+  logout.addEventListener('click', () => {
+    logout.disabled = true
+    logOut().catch((error) => {
+      logout.disabled = false
+      notify(`Could not log out: ${describeError(error)}`, 'error')
+    })
+  })
   window.addEventListener('hashchange', () => { void show() })
   await show()
 }
