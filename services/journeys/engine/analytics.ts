@@ -63,14 +63,26 @@ export interface Analytics {
   readonly steps: readonly StepFigures[]
 }
 
-/** The window asked for, its defaults filled in from `now`; refuses one that is empty or holds too many buckets. */
+const floorTo = (at: Date, unitMs: number): Date => new Date(Math.floor(at.getTime() / unitMs) * unitMs)
+const ceilTo = (at: Date, unitMs: number): Date => new Date(Math.ceil(at.getTime() / unitMs) * unitMs)
+
+/**
+ * The window asked for, its defaults filled in from `now`, widened to whole minutes for minute
+ * buckets and to whole hours otherwise (events are counted per minute and per hour): `to` rounded
+ * up, so the minute or hour under way is in it; `from` rounded down. Refuses one that is empty or
+ * holds too many buckets.
+ */
 export function analyticsWindow (query: AnalyticsQuery, now: number): AnalyticsWindow {
-  const to = query.to === undefined ? new Date(now) : queryDate('querystring/to', query.to)
-  const from = query.from === undefined ? new Date(to.getTime() - defaultWindowMs) : queryDate('querystring/from', query.from)
-  const span = to.getTime() - from.getTime()
-  if (span <= 0) throw new QueryInvalidError('querystring/from', 'must be before to')
-  const bucket = query.bucket ?? analyticsBuckets.find((candidate) => span / bucketMs[candidate] <= maxBuckets) ?? 'day'
-  if (span / bucketMs[bucket] > maxBuckets) throw new QueryInvalidError('querystring/bucket', `makes more than ${maxBuckets} buckets of this window: choose a coarser one or a shorter window`)
+  const rawTo = query.to === undefined ? new Date(now) : queryDate('querystring/to', query.to)
+  const rawFrom = query.from === undefined ? new Date(ceilTo(rawTo, bucketMs.minute).getTime() - defaultWindowMs) : queryDate('querystring/from', query.from)
+  const rawSpan = rawTo.getTime() - rawFrom.getTime()
+  if (rawSpan <= 0) throw new QueryInvalidError('querystring/from', 'must be before to')
+  if (query.bucket !== undefined && !analyticsBuckets.includes(query.bucket)) throw new QueryInvalidError('querystring/bucket', `must be one of ${analyticsBuckets.join(', ')}`)
+  const bucket = query.bucket ?? analyticsBuckets.find((candidate) => rawSpan / bucketMs[candidate] <= maxBuckets) ?? 'day'
+  const unitMs = bucket === 'minute' ? bucketMs.minute : bucketMs.hour
+  const from = floorTo(rawFrom, unitMs)
+  const to = ceilTo(rawTo, unitMs)
+  if ((to.getTime() - from.getTime()) / bucketMs[bucket] > maxBuckets) throw new QueryInvalidError('querystring/bucket', `makes more than ${maxBuckets} buckets of this window: choose a coarser one or a shorter window`)
   return { from, to, bucket }
 }
 
@@ -79,32 +91,31 @@ const iso = (value: Date | string): string => new Date(value).toISOString()
 const tenth = (value: number): number => Math.round(value * 10) / 10
 
 /**
- * The dashboard's figures for one window, each an aggregate in SQL over the indexes of migration 2
- * (`trigger_events_recorded`, `runs_started_flow_status`, `step_attempts_started`), the same SQL on
- * PGlite and PostgreSQL. Buckets are cut in UTC.
+ * The dashboard's figures for one window, each an aggregate in SQL, the same on PGlite and
+ * PostgreSQL: events from their per-minute or per-hour counts (`event_counts`, `event_counts_hourly`), runs over
+ * `runs_started_flow_status`, attempts over `step_attempts_started`. Buckets are cut in UTC.
  */
 export async function analytics (db: Queryable, query: AnalyticsQuery, now: number): Promise<Analytics> {
   const { from, to, bucket } = analyticsWindow(query, now)
   const [events, runs, steps] = await Promise.all([
-    db.query<{ bucket: Date | string, name: string, count: number }>(`
-      SELECT date_trunc($1, received_at, 'UTC') AS bucket, name, count(*)::integer AS count
-      FROM journeys.trigger_events
-      WHERE state = 'recorded' AND received_at >= $2 AND received_at < $3
-      GROUP BY 1, 2 ORDER BY 1, 2`, [bucket, from, to]),
+    db.query<{ bucket: Date | string, name: string, count: number }>(bucket === 'minute'
+      ? `SELECT minute AS bucket, name, sum(count)::integer AS count FROM journeys.event_counts
+         WHERE minute >= $1 AND minute < $2 GROUP BY 1, 2 ORDER BY 1, 2`
+      : `SELECT date_trunc($3, hour, 'UTC') AS bucket, name, sum(count)::integer AS count FROM journeys.event_counts_hourly
+         WHERE hour >= $1 AND hour < $2 GROUP BY 1, 2 ORDER BY 1, 2`, bucket === 'minute' ? [from, to] : [from, to, bucket]),
     db.query<{ flow_id: string, name: string | null, status: string, count: number }>(`
       SELECT g.flow_id, f.name, g.status, g.count FROM (
         SELECT flow_id, status, count(*)::integer AS count FROM journeys.runs
         WHERE started_at >= $1 AND started_at < $2 GROUP BY flow_id, status
       ) g LEFT JOIN journeys.flows f ON f.id = g.flow_id`, [from, to]),
-    db.query<{ type: string, ok: number, failed: number, p50: number | null, p95: number | null }>(`
-      SELECT s.type,
-        count(*) FILTER (WHERE a.outcome = 'succeeded')::integer AS ok,
-        count(*) FILTER (WHERE a.outcome IN ('retry', 'permanent'))::integer AS failed,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.ended_at - a.started_at)::float8 * 1000) AS p50,
-        percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM a.ended_at - a.started_at)::float8 * 1000) AS p95
-      FROM journeys.step_attempts a JOIN journeys.run_steps s ON s.run_id = a.run_id AND s.step_id = a.step_id
-      WHERE a.started_at >= $1 AND a.started_at < $2 AND a.outcome IN ('succeeded', 'retry', 'permanent')
-      GROUP BY s.type ORDER BY s.type`, [from, to])
+    db.query<{ type: string, ok: number, failed: number, p: (number | null)[] | null }>(`
+      SELECT type, ARRAY[extract(epoch FROM p[1]), extract(epoch FROM p[2])]::float8[] AS p, ok, failed FROM (SELECT type,
+        count(*) FILTER (WHERE outcome = 'succeeded')::integer AS ok,
+        count(*) FILTER (WHERE outcome IN ('retry', 'permanent'))::integer AS failed,
+        percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY ended_at - started_at) AS p
+      FROM journeys.step_attempts
+      WHERE started_at >= $1 AND started_at < $2 AND outcome IN ('succeeded', 'retry', 'permanent')
+      GROUP BY type) t ORDER BY type`, [from, to])
   ])
 
   const byStatus: Record<string, number> = {}
@@ -138,8 +149,8 @@ export async function analytics (db: Queryable, query: AnalyticsQuery, now: numb
       type: row.type,
       ok: row.ok,
       failed: row.failed,
-      ...(row.p50 !== null && { p50Ms: tenth(row.p50) }),
-      ...(row.p95 !== null && { p95Ms: tenth(row.p95) })
+      ...(typeof row.p?.[0] === 'number' && { p50Ms: tenth(row.p[0] * 1000) }),
+      ...(typeof row.p?.[1] === 'number' && { p95Ms: tenth(row.p[1] * 1000) })
     }))
   }
 }

@@ -23,6 +23,11 @@ async function seed (db: Database): Promise<void> {
   await event('discarded', 'signup', '12:01:05', 'discarded')
   await event('before', 'signup', '11:59:59')
   await event('at-end', 'signup', '13:00:00')
+  // What recording them counted, as migration 2 counts the events recorded before it.
+  await db.query(`INSERT INTO journeys.event_counts (minute, name, shard, count)
+    SELECT date_trunc('minute', received_at, 'UTC'), name, 0, count(*) FROM journeys.trigger_events WHERE state = 'recorded' GROUP BY 1, 2`)
+  await db.query(`INSERT INTO journeys.event_counts_hourly (hour, name, shard, count)
+    SELECT date_trunc('hour', received_at, 'UTC'), name, 0, count(*) FROM journeys.trigger_events WHERE state = 'recorded' GROUP BY 1, 2`)
 
   await db.query(`INSERT INTO journeys.flows (id, name, latest_version) VALUES ('f1', 'Welcome', 1)`)
   const run = (id: string, flowId: string, status: string, time: string): Promise<unknown> =>
@@ -37,9 +42,10 @@ async function seed (db: Database): Promise<void> {
 
   const step = (runId: string, stepId: string, type: string): Promise<unknown> =>
     db.query(`INSERT INTO journeys.run_steps (run_id, step_id, type, status) VALUES ($1, $2, $3, 'succeeded')`, [runId, stepId, type])
+  const types: Record<string, string> = { welcome: 'email', hook: 'webhook' }
   const attempt = (runId: string, stepId: string, n: number, time: string, ms: number, outcome: string): Promise<unknown> =>
-    db.query('INSERT INTO journeys.step_attempts (run_id, step_id, n, started_at, ended_at, outcome) VALUES ($1, $2, $3, $4, $5, $6)',
-      [runId, stepId, n, at(time), new Date(at(time).getTime() + ms), outcome])
+    db.query('INSERT INTO journeys.step_attempts (run_id, step_id, n, started_at, ended_at, outcome, type) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [runId, stepId, n, at(time), new Date(at(time).getTime() + ms), outcome, types[stepId]])
   for (const runId of ['r1', 'r2', 'r3', 'r4', 'r-before']) {
     await step(runId, 'welcome', 'email')
     await step(runId, 'hook', 'webhook')
@@ -54,7 +60,7 @@ async function seed (db: Database): Promise<void> {
   await attempt('r4', 'hook', 1, '12:30:02', 50, 'permanent')
   await attempt('r-before', 'welcome', 1, '11:00:01', 70_000, 'succeeded')
   // An attempt still in flight has no duration and no outcome yet.
-  await db.query('INSERT INTO journeys.step_attempts (run_id, step_id, n, started_at) VALUES ($1, $2, $3, $4)', ['r1', 'hook', 1, at('12:00:12')])
+  await db.query('INSERT INTO journeys.step_attempts (run_id, step_id, n, started_at, type) VALUES ($1, $2, $3, $4, $5)', ['r1', 'hook', 1, at('12:00:12'), 'webhook'])
 }
 
 describe.each(backends)('analytics on %s', (backend) => {
@@ -115,9 +121,9 @@ describe.each(backends)('analytics on %s', (backend) => {
     expect(daily.runs.byStatus).toEqual({ completed: 3, failed: 2, exited: 1, running: 1 })
   })
 
-  it('reads the last hour by default, and answers a window with nothing in it with empty figures', async () => {
+  it('reads the last hour by default, to the end of the minute under way, and answers a window with nothing in it with empty figures', async () => {
     const recent = await analytics(db, {}, at('12:01:45').getTime())
-    expect(recent).toMatchObject({ from: '2024-05-01T11:01:45.000Z', to: '2024-05-01T12:01:45.000Z', bucket: 'minute' })
+    expect(recent).toMatchObject({ from: '2024-05-01T11:02:00.000Z', to: '2024-05-01T12:02:00.000Z', bucket: 'minute' })
     expect(recent.events.map((row) => row.count).reduce((a, b) => a + b, 0)).toBe(5)
     const empty = await analytics(db, {}, at('23:00:00').getTime())
     expect(empty).toEqual({ from: '2024-05-01T22:00:00.000Z', to: '2024-05-01T23:00:00.000Z', bucket: 'minute', events: [], runs: { byStatus: {} }, flows: [], steps: [] })
@@ -125,11 +131,12 @@ describe.each(backends)('analytics on %s', (backend) => {
 })
 
 describe('analyticsWindow', () => {
-  it('picks the finest bucket that keeps the window within 1500 buckets', () => {
+  it('widens the window to whole minutes, and picks the finest bucket that keeps it within 1500 buckets', () => {
     expect(analyticsWindow({ from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' }, noon).bucket).toBe('minute')
     expect(analyticsWindow({ from: '2024-05-01T00:00:00Z', to: '2024-05-08T00:00:00Z' }, noon).bucket).toBe('hour')
     expect(analyticsWindow({ from: '2024-01-01T00:00:00Z', to: '2024-05-01T00:00:00Z' }, noon).bucket).toBe('day')
     expect(analyticsWindow({ to: '2024-05-01T10:00:00Z' }, noon)).toEqual({ from: at('09:00:00'), to: at('10:00:00'), bucket: 'minute' })
+    expect(analyticsWindow({ from: '2024-05-01T10:00:30Z', to: '2024-05-01T10:05:00.001Z' }, noon)).toEqual({ from: at('10:00:00'), to: at('10:06:00'), bucket: 'minute' })
   })
 
   it('refuses an empty or reversed window, a bucket too fine for it, and a date it cannot read, naming the field', () => {
@@ -146,5 +153,6 @@ describe('analyticsWindow', () => {
     expect(refusal({ from: '2024-05-01T13:00:00Z' })).toEqual({ field: 'querystring/from' })
     expect(refusal({ from: '2024-04-01T00:00:00Z', to: '2024-05-01T00:00:00Z', bucket: 'minute' })).toEqual({ field: 'querystring/bucket' })
     expect(refusal({ to: '2024-02-30T25:00:00Z' })).toEqual({ field: 'querystring/to' })
+    expect(refusal({ bucket: 'week' as 'day' })).toEqual({ field: 'querystring/bucket' })
   })
 })
