@@ -39,7 +39,9 @@ module.exports = {
         { target: './services/gateway', from: './services/operability', except: ['./index.ts'], message: 'Import operability/ through its index.ts.' },
         { target: './services/gateway', from: './services/journeys', message: 'gateway/ does not know journeys/: journeys hook into the write path.' },
         { target: './services/journeys', from: './services/operability', except: ['./index.ts'], message: 'Import operability/ through its index.ts.' },
-        { target: './services/journeys', from: './services/gateway', except: ['./index.ts'], message: 'Import gateway/ through its index.ts.' }
+        { target: './services/journeys', from: './services/gateway', except: ['./index.ts'], message: 'Import gateway/ through its index.ts.' },
+        { target: './services/dashboard', from: ['./services/operability', './services/gateway', './services/journeys'], message: 'dashboard/ serves pages and sessions on http/ alone: the top-level files hand its sessions to the journeys.' },
+        { target: ['./services/http', './services/operability', './services/gateway', './services/journeys'], from: './services/dashboard', message: 'No area imports dashboard/: the top-level files wire it in.' }
       ]
     }]
   },
@@ -55,6 +57,13 @@ module.exports = {
       // Plain JavaScript that runs before anything is compiled: in no tsconfig, so no type information.
       files: ['scripts/*.mjs'],
       extends: ['plugin:@typescript-eslint/disable-type-checked']
+    },
+    {
+      // The dashboard's front end: browser modules served as they are, with no build step and no tsconfig.
+      files: ['services/dashboard/public/**/*.js'],
+      extends: ['plugin:@typescript-eslint/disable-type-checked'],
+      parserOptions: { project: null },
+      env: { browser: true, node: false }
     }
   ],
   ignorePatterns: ['dist/', 'node_modules/', 'coverage/', '.eslintrc.cjs']

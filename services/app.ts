@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici'
 import { systemClock, systemRandom } from '../utils/clock.js'
 import type { Clock, Random } from '../utils/clock.js'
 import type { Config } from './config.js'
+import { DashboardSessions, dashboardPlugin, sessionPlugin } from './dashboard/index.js'
 import type { EventServiceClient, EventStore, IdempotencyKeys, Sleep } from './gateway/index.js'
 import { eventServicePlugin, eventStorePlugin, eventWritesPlugin, gatewayRoutes, hydrationPlugin, idempotencyPlugin } from './gateway/index.js'
 import { httpPlugin, httpServerOptions } from './http/httpPlugin.js'
@@ -40,6 +41,8 @@ export interface AppOptions {
   readonly processMetrics?: boolean
   /** What the journeys engine needs beyond its settings, when `config.journeys.journeysEnabled`. */
   readonly journeys?: JourneysAppOptions
+  /** The dashboard's pages, when journeys are on; by default services/dashboard/public. */
+  readonly dashboard?: { readonly publicDir?: string }
 }
 
 export interface JourneysAppOptions {
@@ -90,12 +93,16 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
   void app.register(idempotencyPlugin, { settings: config.gateway, clock, ...(options.idempotencyKeys && { keys: options.idempotencyKeys }) })
   void app.register(eventWritesPlugin, options.generateId ? { generateId: options.generateId } : {})
 
-  // Journeys: flows triggered by events, run by workers in their own thread; off, the gateway is as without them.
-  if (config.journeys.journeysEnabled) {
+  // Journeys: flows triggered by events, run by workers in their own thread, and their dashboard,
+  // whose session the management API accepts too; off, the gateway is as without them.
+  const sessions = config.journeys.journeysEnabled ? new DashboardSessions(config.http.adminToken, clock) : undefined
+  if (sessions !== undefined) {
+    void app.register(sessionPlugin, { sessions })
     void app.register(journeysPlugin, {
       settings: config.journeys,
       emailApiUrl: emailApiUrlOf(config, options.journeys),
       adminToken: config.http.adminToken,
+      sessions,
       logLevel: config.http.logLevel,
       upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
       shutdownTimeoutMs: config.http.shutdownTimeoutMs,
@@ -103,6 +110,7 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
       ...(options.journeys?.sampleFlows !== undefined && { sampleFlows: options.journeys.sampleFlows }),
       ...(options.journeys?.webhookBaseUrl !== undefined && { webhookBaseUrl: options.journeys.webhookBaseUrl })
     })
+    void app.register(dashboardPlugin, { adminToken: config.http.adminToken, sessions, ...(options.dashboard?.publicDir !== undefined && { publicDir: options.dashboard.publicDir }) })
   }
 
   // Routes, once every part has reported to /health.

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { onRequestHookHandler } from 'fastify'
+import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import { GatewayError } from './errors.js'
 
 /** The name the OpenAPI document gives the admin bearer token scheme. */
@@ -10,16 +10,31 @@ function sha256 (text: string): Buffer {
 }
 
 /**
- * Checks `Authorization: Bearer <token>` in constant time: both sides are hashed first, so the
- * comparison is always over 32 bytes and neither the token's length nor a matching prefix leaks.
+ * Whether `given` is `token`, in constant time: both sides are hashed first, so the comparison is
+ * always over 32 bytes and neither the token's length nor a matching prefix leaks.
  */
+export function tokenMatcher (token: string): (given: string) => boolean {
+  if (token.length === 0) throw new TypeError('tokenMatcher needs a non-empty token')
+  const expected = sha256(token)
+  return (given) => timingSafeEqual(sha256(given), expected)
+}
+
+/** Whether the request carries `Authorization: Bearer <token>`, compared in constant time. */
+export function bearerMatcher (token: string): (request: FastifyRequest) => boolean {
+  const matches = tokenMatcher(token)
+  return (request) => {
+    const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')
+    const equal = matches(match?.[1] ?? '')
+    return match !== null && equal
+  }
+}
+
+/** Lets through only requests that carry `Authorization: Bearer <token>`; others get a 401. */
 export function bearerGuard (token: string): onRequestHookHandler {
   if (token.length === 0) throw new TypeError('bearerGuard needs a non-empty token: leave the routes out instead')
-  const expected = sha256(token)
+  const matches = bearerMatcher(token)
   return (request, reply, done) => {
-    const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')
-    const matches = timingSafeEqual(sha256(match?.[1] ?? ''), expected)
-    if (match !== null && matches) {
+    if (matches(request)) {
       done()
       return
     }

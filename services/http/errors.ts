@@ -25,6 +25,7 @@ export const errorDefinitions = {
   GW_ERR_REQUEST_INVALID: { status: 400, slug: 'request-invalid', title: 'The request is invalid' },
   GW_ERR_REQUEST_MALFORMED_JSON: { status: 400, slug: 'request-malformed-json', title: 'The request body is not valid JSON' },
   GW_ERR_ADMIN_UNAUTHORIZED: { status: 401, slug: 'admin-unauthorized', title: 'A valid admin bearer token is required' },
+  GW_ERR_CSRF_INVALID: { status: 403, slug: 'csrf-invalid', title: 'The request is cross-site, or lacks the session\'s CSRF token' },
   GW_ERR_ROUTE_NOT_FOUND: { status: 404, slug: 'route-not-found', title: 'No such route' },
   GW_ERR_USER_NOT_FOUND: { status: 404, slug: 'user-not-found', title: 'No such user' },
   GW_ERR_FLOW_NOT_FOUND: { status: 404, slug: 'flow-not-found', title: 'No such flow' },

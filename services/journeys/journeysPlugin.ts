@@ -3,7 +3,10 @@ import fp from 'fastify-plugin'
 import { counter, gauge, histogram } from '../operability/index.js'
 import { unavailable } from './api/engineErrors.js'
 import { flowRoutes } from './api/flowRoutes.js'
+import { analyticsRoute } from './api/analyticsRoute.js'
+import { eventRoutes } from './api/eventRoutes.js'
 import { managementGuard } from './api/managementGuard.js'
+import type { SessionCheck } from './api/managementGuard.js'
 import { runRoutes } from './api/runRoutes.js'
 import { triggerEventRoute } from './api/triggerEventRoute.js'
 import { settlePending, writeTriggers } from './api/writeTriggers.js'
@@ -25,6 +28,8 @@ export interface JourneysPluginOptions {
   /** Where emails are sent: EMAIL_API_URL, or the built-in mock's URL. */
   readonly emailApiUrl: string
   readonly adminToken: string | undefined
+  /** Browser sessions (the dashboard's) that the management routes accept besides the bearer token. */
+  readonly sessions?: SessionCheck
   readonly logLevel: string
   /** How long a write waits for an engine still starting, and how old a pending trigger is before it is settled, in milliseconds. */
   readonly upstreamTimeoutMs: number
@@ -125,12 +130,14 @@ const journeys: FastifyPluginAsync<JourneysPluginOptions> = async (app, options)
   settler.unref()
   void engine.ready.then(settle, () => undefined)
 
-  const guard = managementGuard(options.adminToken)
+  const guard = managementGuard(options.adminToken, options.sessions)
   const adminLimit = app.rateLimits.hook('admin')
   const onRequest = adminLimit === undefined ? [guard] : [adminLimit, guard]
   await app.register(triggerEventRoute, { engine, users, limit: app.rateLimits.hook('events') })
   await app.register(flowRoutes, { engine, onRequest })
   await app.register(runRoutes, { engine, onRequest })
+  await app.register(eventRoutes, { engine, onRequest })
+  await app.register(analyticsRoute, { engine, onRequest })
 
   app.addHook('onClose', async () => {
     clearInterval(settler)

@@ -28,6 +28,10 @@ export function toGatewayError (error: unknown): unknown {
       return new GatewayError('GW_ERR_RUN_CONFLICT', error.message)
     case 'CursorInvalidError':
       return new InvalidFieldError('querystring/cursor', error.message)
+    case 'QueryInvalidError':
+      return typeof error.data.field === 'string' && typeof error.data.reason === 'string'
+        ? new InvalidFieldError(error.data.field, error.data.reason)
+        : new InvalidFieldError('querystring', error.message)
     default:
       return unavailable('The journeys engine could not complete the request; nothing was recorded')
   }

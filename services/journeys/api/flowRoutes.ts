@@ -2,6 +2,7 @@ import type { FastifyPluginCallback, onRequestHookHandler } from 'fastify'
 import { problems, success } from '../../http/openapi.js'
 import type { EngineClient } from '../engineClient.js'
 import { engineCall } from './engineErrors.js'
+import { guardProblems, management } from './managementGuard.js'
 import { flowDetailSchema, flowSummarySchema, idParamsSchema, validationSchema } from './schemas.js'
 
 export interface ManagementRouteOptions {
@@ -14,8 +15,6 @@ export interface ManagementRouteOptions {
 export const flowBodyLimit = 256 * 1024
 
 const flowBody = { type: 'object', description: 'A flow definition (see the README): name, trigger, entry, exit, steps' } as const
-const management = { tags: ['journeys'], security: [{ adminBearer: [] }] }
-const guardProblems = ['GW_ERR_ADMIN_UNAUTHORIZED', 'GW_ERR_RATE_LIMITED', 'GW_ERR_INTERNAL', 'GW_ERR_JOURNEYS_UNAVAILABLE'] as const
 /** What the body parser refuses before a definition reaches the engine. */
 const bodyProblems = ['GW_ERR_REQUEST_MALFORMED_JSON', 'GW_ERR_REQUEST_TOO_LARGE', 'GW_ERR_REQUEST_MEDIA_TYPE'] as const
 

@@ -4,11 +4,10 @@ import { sendPage } from '../../http/paging.js'
 import { pageQuerySchema, pageRequest } from '../../http/schemas.js'
 import type { PageQuery } from '../../http/schemas.js'
 import { engineCall } from './engineErrors.js'
+import { guardProblems, management } from './managementGuard.js'
 import type { ManagementRouteOptions } from './flowRoutes.js'
-import { eventDetailSchema, idParamsSchema, runDetailSchema, runSummarySchema } from './schemas.js'
+import { idParamsSchema, runDetailSchema, runSummarySchema } from './schemas.js'
 
-const management = { tags: ['journeys'], security: [{ adminBearer: [] }] }
-const guardProblems = ['GW_ERR_ADMIN_UNAUTHORIZED', 'GW_ERR_RATE_LIMITED', 'GW_ERR_INTERNAL', 'GW_ERR_JOURNEYS_UNAVAILABLE'] as const
 
 type RunQuery = PageQuery & { flowId?: string, userId?: string, status?: string }
 
@@ -23,7 +22,7 @@ const runQuerySchema = {
   }
 } as const
 
-/** Runs: list (newest first, paged), inspect with every step and attempt, cancel, retry; and the trigger events. */
+/** Runs: list (newest first, paged), inspect with every step and attempt, cancel, retry. */
 export const runRoutes: FastifyPluginCallback<ManagementRouteOptions> = (app, { engine, onRequest }, done) => {
   app.get<{ Querystring: RunQuery }>('/api/runs', {
     onRequest,
@@ -74,16 +73,5 @@ export const runRoutes: FastifyPluginCallback<ManagementRouteOptions> = (app, { 
       response: { 200: success('The run, running again', runDetailSchema), ...problems(['GW_ERR_REQUEST_INVALID', 'GW_ERR_RUN_NOT_FOUND', 'GW_ERR_RUN_CONFLICT', ...guardProblems]) }
     }
   }, (request) => engineCall(() => engine.retryRun(request.params.id)))
-
-  app.get<{ Params: { id: string } }>('/api/events/:id', {
-    onRequest,
-    schema: {
-      ...management,
-      operationId: 'getTriggerEvent',
-      summary: 'A recorded trigger event, with the runs it started and the flows it skipped',
-      params: idParamsSchema,
-      response: { 200: success('The event', eventDetailSchema), ...problems(['GW_ERR_REQUEST_INVALID', 'GW_ERR_EVENT_NOT_FOUND', ...guardProblems]) }
-    }
-  }, (request) => engineCall(() => engine.getEvent(request.params.id)))
   done()
 }

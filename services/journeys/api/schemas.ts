@@ -158,3 +158,65 @@ export const idParamsSchema = {
   required: ['id'],
   properties: { id: text(256) }
 } as const
+
+/** An ISO 8601 date-time with a time zone, as query text; a pattern, since the validators carry no format plugin. */
+export const dateTimeQuerySchema = {
+  type: 'string',
+  maxLength: 64,
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$',
+  description: 'An ISO 8601 date-time with a time zone, e.g. 2024-05-01T12:00:00Z'
+} as const
+
+const count = { type: 'integer', minimum: 0 } as const
+
+export const analyticsSchema = {
+  type: 'object',
+  required: ['from', 'to', 'bucket', 'events', 'runs', 'flows', 'steps'],
+  properties: {
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    bucket: { type: 'string', enum: ['minute', 'hour', 'day'] },
+    events: {
+      type: 'array',
+      description: 'Recorded trigger events per bucket (its start, UTC) and name, in bucket order; empty buckets are left out',
+      items: { type: 'object', required: ['bucket', 'name', 'count'], properties: { bucket: { type: 'string', format: 'date-time' }, name: { type: 'string' }, count } }
+    },
+    runs: {
+      type: 'object',
+      required: ['byStatus'],
+      properties: { byStatus: { type: 'object', additionalProperties: count, description: 'Runs started in the window, by their status now' } }
+    },
+    flows: {
+      type: 'array',
+      description: 'Per flow, the runs started in the window, most started first',
+      items: {
+        type: 'object',
+        required: ['flowId', 'started', 'completed', 'failed', 'exited', 'completionRate'],
+        properties: {
+          flowId: { type: 'string' },
+          name: { type: 'string' },
+          started: count,
+          completed: count,
+          failed: count,
+          exited: count,
+          completionRate: { type: 'number', minimum: 0, maximum: 1, description: 'completed / started' }
+        }
+      }
+    },
+    steps: {
+      type: 'array',
+      description: 'Per step type, the attempts started in the window',
+      items: {
+        type: 'object',
+        required: ['type', 'ok', 'failed'],
+        properties: {
+          type: { type: 'string' },
+          ok: { ...count, description: 'Attempts that succeeded' },
+          failed: { ...count, description: 'Attempts that failed, retried after or failed for good' },
+          p50Ms: { type: 'number', description: 'Median duration of those attempts, in milliseconds' },
+          p95Ms: { type: 'number', description: '95th percentile of their durations, in milliseconds' }
+        }
+      }
+    }
+  }
+} as const

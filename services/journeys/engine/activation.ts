@@ -16,8 +16,8 @@ export async function failStep (ctx: RunContext, stepId: string, message: string
   const n = step.attempts + 1
   const at = new Date(ctx.now)
   await ctx.tx.query(`
-    INSERT INTO journeys.step_attempts (run_id, step_id, n, started_at, ended_at, outcome, error) VALUES ($1, $2, $3, $4, $4, 'permanent', $5)
-    ON CONFLICT (run_id, step_id, n) DO UPDATE SET ended_at = $4, outcome = 'permanent', error = $5`, [ctx.run.id, stepId, n, at, message])
+    INSERT INTO journeys.step_attempts (run_id, step_id, n, started_at, ended_at, outcome, error, type) VALUES ($1, $2, $3, $4, $4, 'permanent', $5, $6)
+    ON CONFLICT (run_id, step_id, n) DO UPDATE SET ended_at = $4, outcome = 'permanent', error = $5`, [ctx.run.id, stepId, n, at, message, step.type])
   ctx.update(stepId, { status: 'failed', attempts: n, jobId: null, wakeAt: null, nextAttemptAt: null })
 }
 

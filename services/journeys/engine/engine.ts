@@ -13,6 +13,10 @@ import type { FlowRuntime, RetryPolicy } from './flowRuntime.js'
 import { pruneFinished } from './retention.js'
 import { loadRun } from './runContext.js'
 import { EventNotFoundError, RunConflictError, RunNotFoundError } from './runControl.js'
+import { analytics } from './analytics.js'
+import type { Analytics, AnalyticsQuery } from './analytics.js'
+import { listEvents } from './eventQueries.js'
+import type { EventFilter } from './eventQueries.js'
 import { getEvent, getRun, listRuns, pendingEvents } from './runQueries.js'
 import type { EventDetail, Page, RunDetail, RunFilter, RunSummary } from './runQueries.js'
 import { startStepQueue } from './stepQueue.js'
@@ -273,6 +277,16 @@ export class JourneyEngine {
     const event = await getEvent(this.#db, id)
     if (event === undefined) throw new EventNotFoundError(id)
     return event
+  }
+
+  /** Trigger events, newest first, one page, each with the runs it started and the flows it skipped. */
+  listEvents (filter: EventFilter): Promise<Page<EventDetail>> {
+    return listEvents(this.#db, filter)
+  }
+
+  /** The dashboard's figures for a window (by default the hour before the engine's clock). */
+  analytics (query: AnalyticsQuery = {}): Promise<Analytics> {
+    return analytics(this.#db, query, this.#clock())
   }
 
   async health (): Promise<EngineHealth> {

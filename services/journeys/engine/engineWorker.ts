@@ -17,7 +17,7 @@ const observationIntervalMs = 250
 const observationBatch = 500
 
 /** Errors the API expects and maps to a status; anything else is worth an error in the log. */
-const expected = new Set(['FlowInvalidError', 'FlowNotFoundError', 'RunNotFoundError', 'RunConflictError', 'EventNotFoundError', 'CursorInvalidError'])
+const expected = new Set(['FlowInvalidError', 'FlowNotFoundError', 'RunNotFoundError', 'RunConflictError', 'EventNotFoundError', 'CursorInvalidError', 'QueryInvalidError'])
 
 async function main (): Promise<void> {
   const port = parentPort

@@ -30,6 +30,8 @@ export async function pruneFinished (db: Database, retentionDays: number, now: D
     if (rows.length < batch) break
   }
   await db.query(`DELETE FROM journeys.event_runs er WHERE NOT EXISTS (SELECT 1 FROM journeys.runs r WHERE r.id = er.run_id)`)
+  await db.query('DELETE FROM journeys.event_counts WHERE minute < $1', [before])
+  await db.query('DELETE FROM journeys.event_counts_hourly WHERE hour < $1', [before])
   if (runs + events > 0) log.info({ runs, events, retentionDays }, 'retention: deleted finished runs and old trigger events')
   return { runs, events }
 }

@@ -5,14 +5,14 @@ import type { StepObservation } from './stepRunner.js'
 export type EngineApi = Pick<JourneyEngine,
   'triggerEvent' | 'recordPending' | 'confirmPending' | 'discardPending' | 'pendingEvents' |
   'validateFlow' | 'createFlow' | 'updateFlow' | 'getFlow' | 'listFlows' | 'setFlowEnabled' | 'archiveFlow' |
-  'listRuns' | 'getRun' | 'cancelRun' | 'retryRun' | 'getEvent' | 'health' | 'runsByStatus'>
+  'listRuns' | 'getRun' | 'cancelRun' | 'retryRun' | 'getEvent' | 'listEvents' | 'analytics' | 'health' | 'runsByStatus'>
 
 export type EngineMethod = keyof EngineApi
 
 export const engineMethods: readonly EngineMethod[] = [
   'triggerEvent', 'recordPending', 'confirmPending', 'discardPending', 'pendingEvents',
   'validateFlow', 'createFlow', 'updateFlow', 'getFlow', 'listFlows', 'setFlowEnabled', 'archiveFlow',
-  'listRuns', 'getRun', 'cancelRun', 'retryRun', 'getEvent', 'health', 'runsByStatus'
+  'listRuns', 'getRun', 'cancelRun', 'retryRun', 'getEvent', 'listEvents', 'analytics', 'health', 'runsByStatus'
 ]
 
 export interface RpcRequest {

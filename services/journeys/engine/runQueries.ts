@@ -56,6 +56,14 @@ export class CursorInvalidError extends Error {
   }
 }
 
+/** A query value the engine refuses; `field` names it as the API does (`querystring/from`). */
+export class QueryInvalidError extends Error {
+  constructor (readonly field: string, readonly reason: string) {
+    super(`${field} ${reason}`)
+    this.name = 'QueryInvalidError'
+  }
+}
+
 /** Newest first: (started_at, id) descending, the cursor carrying the last one of the page. */
 export function encodeCursor (at: Date | string, id: string): string {
   return Buffer.from(JSON.stringify([new Date(at).toISOString(), id])).toString('base64url')
@@ -76,9 +84,9 @@ export function decodeCursor (cursor: string): { readonly at: string, readonly i
 /** A run's step status as the API names it: a step queued for its first attempt or its next one is pending. */
 const shownStepStatus = (status: string): string => status === 'queued' ? 'pending' : status
 
-const iso = (value: Date | string | null): string | undefined => value === null ? undefined : new Date(value).toISOString()
+export const iso = (value: Date | string | null): string | undefined => value === null ? undefined : new Date(value).toISOString()
 
-interface RunRecord {
+export interface RunRecord {
   id: string
   flow_id: string
   flow_version: number
@@ -89,7 +97,7 @@ interface RunRecord {
   ended_at: Date | string | null
 }
 
-function runSummary (row: RunRecord): RunSummary {
+export function runSummary (row: RunRecord): RunSummary {
   const endedAt = iso(row.ended_at)
   return {
     id: row.id,
@@ -170,12 +178,23 @@ export interface EventDetail {
   readonly exited: TriggerAnswer['exited']
 }
 
-export async function getEvent (db: Queryable, eventId: string): Promise<EventDetail | undefined> {
-  const events = await db.query<{ id: string, name: string, user_id: string, source: string, state: string, properties: Record<string, unknown> | null, occurred_at: Date | string | null, received_at: Date | string, answer: { skipped?: TriggerAnswer['skipped'], exited?: TriggerAnswer['exited'] } | null }>(
-    'SELECT id, name, user_id, source, state, properties, occurred_at, received_at, answer FROM journeys.trigger_events WHERE id = $1', [eventId])
-  const event = events.rows[0]
-  if (event === undefined) return undefined
-  const runs = await db.query<RunRecord>('SELECT id, flow_id, flow_version, user_id, event_id, status, started_at, ended_at FROM journeys.runs WHERE event_id = $1 ORDER BY started_at, id', [eventId])
+/** A trigger event's row, as `eventDetail` reads it. */
+export interface EventDetailRecord {
+  id: string
+  name: string
+  user_id: string
+  source: string
+  state: string
+  properties: Record<string, unknown> | null
+  occurred_at: Date | string | null
+  received_at: Date | string
+  answer: { skipped?: TriggerAnswer['skipped'], exited?: TriggerAnswer['exited'] } | null
+}
+
+export const eventDetailColumns = 'id, name, user_id, source, state, properties, occurred_at, received_at, answer'
+
+/** The event as the API shows it, with the runs it started (oldest first). */
+export function eventDetail (event: EventDetailRecord, runs: readonly RunRecord[]): EventDetail {
   const occurredAt = iso(event.occurred_at)
   return {
     id: event.id,
@@ -186,10 +205,18 @@ export async function getEvent (db: Queryable, eventId: string): Promise<EventDe
     properties: event.properties ?? {},
     ...(occurredAt !== undefined && { occurredAt }),
     receivedAt: new Date(event.received_at).toISOString(),
-    runs: runs.rows.map(runSummary),
+    runs: runs.map(runSummary),
     skipped: event.answer?.skipped ?? [],
     exited: event.answer?.exited ?? []
   }
+}
+
+export async function getEvent (db: Queryable, eventId: string): Promise<EventDetail | undefined> {
+  const events = await db.query<EventDetailRecord>(`SELECT ${eventDetailColumns} FROM journeys.trigger_events WHERE id = $1`, [eventId])
+  const event = events.rows[0]
+  if (event === undefined) return undefined
+  const runs = await db.query<RunRecord>('SELECT id, flow_id, flow_version, user_id, event_id, status, started_at, ended_at FROM journeys.runs WHERE event_id = $1 ORDER BY started_at, id', [eventId])
+  return eventDetail(event, runs.rows)
 }
 
 /** Writes' events still pending after `olderThan`: their write's outcome is unknown, to be settled by asking event.com. */

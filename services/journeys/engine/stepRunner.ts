@@ -122,7 +122,7 @@ export function createStepRunner (deps: StepRunnerDeps, inFlight: InFlight): (jo
         return undefined
       }
       const attempt = row.attempts + 1
-      await tx.query('INSERT INTO journeys.step_attempts (run_id, step_id, n, started_at) VALUES ($1, $2, $3, $4)', [runId, stepId, attempt, at])
+      await tx.query('INSERT INTO journeys.step_attempts (run_id, step_id, n, started_at, type) VALUES ($1, $2, $3, $4, $5)', [runId, stepId, attempt, at, step.type])
       ctx.update(stepId, { status: 'running', attempts: attempt, nextAttemptAt: null })
       await ctx.flush(queue)
       return { ctx, step, attempt, call }

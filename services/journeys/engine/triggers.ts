@@ -149,8 +149,23 @@ async function applyEvent (tx: Queryable, input: TriggerInput, receivedAt: Date,
   return { eventId: input.id, runs, skipped, exited }
 }
 
+/** Shards of each minute's count of an event name: concurrent transactions recording one name mostly update different rows. */
+const countShards = 8
+
+/** The event is recorded, with what it did, and counted in its minute and its hour (the analytics' source); last in its transaction, so the count's row is held only until commit. */
 async function recordAnswer (tx: Queryable, answer: TriggerAnswer): Promise<void> {
-  await tx.query(`UPDATE journeys.trigger_events SET state = 'recorded', answer = $2 WHERE id = $1`, [answer.eventId, JSON.stringify({ runs: answer.runs, skipped: answer.skipped, exited: answer.exited })])
+  await tx.query(`
+    WITH recorded AS (
+      UPDATE journeys.trigger_events SET state = 'recorded', answer = $2 WHERE id = $1 RETURNING name, received_at
+    ), minutes AS (
+      INSERT INTO journeys.event_counts (minute, name, shard, count)
+      SELECT date_trunc('minute', received_at, 'UTC'), name, hashtext($1) & $3, 1 FROM recorded
+      ON CONFLICT (minute, name, shard) DO UPDATE SET count = journeys.event_counts.count + 1
+    )
+    INSERT INTO journeys.event_counts_hourly (hour, name, shard, count)
+    SELECT date_trunc('hour', received_at, 'UTC'), name, hashtext($1) & $3, 1 FROM recorded
+    ON CONFLICT (hour, name, shard) DO UPDATE SET count = journeys.event_counts_hourly.count + 1`,
+  [answer.eventId, JSON.stringify({ runs: answer.runs, skipped: answer.skipped, exited: answer.exited }), countShards - 1])
 }
 
 async function storedAnswer (tx: Queryable, eventId: string): Promise<{ state: string, answer: TriggerAnswer | undefined } | undefined> {

@@ -11,7 +11,7 @@ interface Run {
   readonly flowId: string
   readonly userId: string
   readonly status: string
-  readonly steps: readonly { readonly id: string, readonly status: string, readonly attempts: readonly { readonly outcome?: string }[] }[]
+  readonly steps: readonly { readonly id: string, readonly status: string, readonly attempts: readonly { readonly outcome?: string, readonly error?: string }[] }[]
 }
 
 /** Starts one run of the flow `name` triggers, for `userId`, and returns its id. */

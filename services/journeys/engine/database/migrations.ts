@@ -115,6 +115,39 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (run_id, step_id)
   );
   CREATE INDEX waits_user_event ON journeys.waits (user_id, event_name);
+  `,
+  // 2: the dashboard's analytics and the event list's name filter. Recorded events are also counted
+  // per minute and per hour and name as they are recorded (in a few shards, so that concurrent
+  // writers of one name rarely wait on one row): a month of them is then at most some 100k rows to
+  // add, not every event.
+  // Attempts carry their step's type, so their figures need no join.
+  `
+  CREATE TABLE journeys.event_counts (
+    minute timestamptz NOT NULL,
+    name text NOT NULL,
+    shard smallint NOT NULL,
+    count integer NOT NULL,
+    PRIMARY KEY (minute, name, shard)
+  );
+  INSERT INTO journeys.event_counts (minute, name, shard, count)
+    SELECT date_trunc('minute', received_at, 'UTC'), name, 0, count(*) FROM journeys.trigger_events WHERE state = 'recorded' GROUP BY 1, 2;
+  CREATE TABLE journeys.event_counts_hourly (
+    hour timestamptz NOT NULL,
+    name text NOT NULL,
+    shard smallint NOT NULL,
+    count integer NOT NULL,
+    PRIMARY KEY (hour, name, shard)
+  );
+  INSERT INTO journeys.event_counts_hourly (hour, name, shard, count)
+    SELECT date_trunc('hour', received_at, 'UTC'), name, 0, count(*) FROM journeys.trigger_events WHERE state = 'recorded' GROUP BY 1, 2;
+  CREATE INDEX trigger_events_name ON journeys.trigger_events (name, received_at);
+  CREATE INDEX runs_started_flow_status ON journeys.runs (started_at, flow_id, status);
+  DROP INDEX journeys.runs_started;
+  ALTER TABLE journeys.step_attempts ADD COLUMN type text;
+  UPDATE journeys.step_attempts a SET type = s.type FROM journeys.run_steps s WHERE s.run_id = a.run_id AND s.step_id = a.step_id;
+  UPDATE journeys.step_attempts SET type = 'unknown' WHERE type IS NULL;
+  ALTER TABLE journeys.step_attempts ALTER COLUMN type SET NOT NULL;
+  CREATE INDEX step_attempts_started ON journeys.step_attempts (started_at) INCLUDE (type, outcome, ended_at);
   `
 ]
 

@@ -28,7 +28,7 @@ describe.each(backends)('migrations on %s', (backend) => {
     const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM journeys.migrations')
     expect(Number(rows[0]?.n)).toBe(migrations.length)
     const tables = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'journeys' ORDER BY 1`)
-    expect(tables.rows.map((row) => row.table_name)).toEqual(['entries', 'event_runs', 'flow_versions', 'flows', 'migrations', 'run_steps', 'runs', 'step_attempts', 'trigger_events', 'waits'])
+    expect(tables.rows.map((row) => row.table_name)).toEqual(['entries', 'event_counts', 'event_counts_hourly', 'event_runs', 'flow_versions', 'flows', 'migrations', 'run_steps', 'runs', 'step_attempts', 'trigger_events', 'waits'])
   }, 60_000)
 
   it('roll a transaction back when its work fails', async () => {
