@@ -6,6 +6,7 @@ import { flowRoutes } from './api/flowRoutes.js'
 import { analyticsRoute } from './api/analyticsRoute.js'
 import { eventRoutes } from './api/eventRoutes.js'
 import { managementGuard } from './api/managementGuard.js'
+import { managementLimit } from './api/managementLimit.js'
 import type { SessionCheck } from './api/managementGuard.js'
 import { runRoutes } from './api/runRoutes.js'
 import { triggerEventRoute } from './api/triggerEventRoute.js'
@@ -131,8 +132,7 @@ const journeys: FastifyPluginAsync<JourneysPluginOptions> = async (app, options)
   void engine.ready.then(settle, () => undefined)
 
   const guard = managementGuard(options.adminToken, options.sessions)
-  const adminLimit = app.rateLimits.hook('admin')
-  const onRequest = adminLimit === undefined ? [guard] : [adminLimit, guard]
+  const onRequest = [managementLimit(app.rateLimits.hook('admin'), app.rateLimits.hook('reads'), options.sessions), guard]
   await app.register(triggerEventRoute, { engine, users, limit: app.rateLimits.hook('events') })
   await app.register(flowRoutes, { engine, onRequest })
   await app.register(runRoutes, { engine, onRequest })

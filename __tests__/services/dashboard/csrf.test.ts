@@ -109,3 +109,32 @@ describe('CSRF on the management API', () => {
     expect((await open.app.inject({ url: '/api/flows', headers: { 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(200)
   })
 })
+
+describe('the quota of a dashboard session', () => {
+  let t: TestEngine
+  let files: ReturnType<typeof writeDashboardFiles>
+  beforeAll(async () => {
+    t = await startTestEngine('pglite', { work: false })
+    files = writeDashboardFiles()
+  }, 60_000)
+  afterAll(async () => {
+    await t.stop()
+    files.remove()
+  })
+
+  it('counts a logged-in browser\'s polling against the read quota, while bearer calls and logins keep the small admin quota', async () => {
+    const { app } = await buildJourneysApp(t, { adminToken, publicDir: files.dir, config: { http: { rateLimitAdminMax: 3, rateLimitMax: 1000 } } })
+    // The login is one admin call.
+    const browser = await logIn(app)
+    for (let poll = 0; poll < 10; poll++) {
+      const runs = await app.inject({ url: '/api/runs', remoteAddress, cookies: browser.cookies })
+      expect(runs.statusCode, `poll ${String(poll)}`).toBe(200)
+    }
+    const bearer = (): Promise<LightMyRequestResponse> => app.inject({ url: '/api/runs', remoteAddress, headers: { authorization: `Bearer ${adminToken}` } })
+    expect((await bearer()).statusCode).toBe(200)
+    expect((await bearer()).statusCode).toBe(200)
+    const refused = await bearer()
+    expect(refused.statusCode).toBe(429)
+    expect(refused.json()).toMatchObject({ code: 'GW_ERR_RATE_LIMITED' })
+  })
+})

@@ -8,7 +8,7 @@ import { inProcessEngineClient } from '../../../helpers/inProcessEngineClient.js
 import { backends } from '../../../helpers/journeyDatabases.js'
 import { addEvent } from '../../../helpers/testApp.js'
 import { hangRequest } from '../../../helpers/upstreamFaults.js'
-import { buildJourneysApp, call, createFlow, sharedEngine, unique, waitingFlow } from './journeysApp.js'
+import { buildJourneysApp, call, createFlow, sharedEngine, unique, waitingFlow } from '../../../helpers/journeysApp.js'
 
 interface RecordedEvent {
   readonly state: string

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../../helpers/eventually.js'
 import { backends } from '../../../helpers/journeyDatabases.js'
-import { buildJourneysApp, emailFlow, json } from '../../../helpers/journeysApp.js'
+import { buildJourneysApp, call, emailFlow } from '../../../helpers/journeysApp.js'
 import { startTestEngine, unique } from '../../../helpers/testEngine.js'
 import type { TestEngine } from '../../../helpers/testEngine.js'
 
@@ -23,15 +23,15 @@ describe.each(backends)('GET /api/analytics on %s', (backend) => {
   it('counts the events, runs and step attempts of the last hour by default', async () => {
     const { app } = await buildJourneysApp(t)
     const trigger = unique('signup')
-    const created = await json(app, 'POST', '/api/flows', emailFlow(trigger))
+    const created = await call(app, 'POST', '/api/flows', emailFlow(trigger))
     expect(created.statusCode).toBe(201)
     const flowId = created.json<{ id: string }>().id
     for (let i = 0; i < 3; i++) {
-      const sent = await json(app, 'POST', '/api/trigger-event', { name: trigger, userId: unique('user'), email: 'ada@example.com' })
+      const sent = await call(app, 'POST', '/api/trigger-event', { name: trigger, userId: unique('user'), email: 'ada@example.com' })
       expect(sent.statusCode).toBe(202)
     }
     const figures = await eventually('the three runs have completed', async () => {
-      const response = await json(app, 'GET', '/api/analytics')
+      const response = await call(app, 'GET', '/api/analytics')
       expect(response.statusCode).toBe(200)
       const body = response.json<AnalyticsBody>()
       return body.flows.find((flow) => flow.flowId === flowId)?.completed === 3 ? body : undefined
@@ -49,7 +49,7 @@ describe.each(backends)('GET /api/analytics on %s', (backend) => {
 
   it('answers the window and bucket asked for', async () => {
     const { app } = await buildJourneysApp(t)
-    const response = await json(app, 'GET', '/api/analytics?from=2020-01-01T00:00:00Z&to=2020-01-08T00:00:00%2B02:00&bucket=day')
+    const response = await call(app, 'GET', '/api/analytics?from=2020-01-01T00:00:00Z&to=2020-01-08T00:00:00%2B02:00&bucket=day')
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual({ from: '2020-01-01T00:00:00.000Z', to: '2020-01-07T22:00:00.000Z', bucket: 'day', events: [], runs: { byStatus: {} }, flows: [], steps: [] })
   })
@@ -64,7 +64,7 @@ describe.each(backends)('GET /api/analytics on %s', (backend) => {
     ['since=2024-05-01T00:00:00Z', 'querystring/since']
   ])('refuses %s with a 400 naming %s', async (query, field) => {
     const { app } = await buildJourneysApp(t)
-    const response = await json(app, 'GET', `/api/analytics?${query}`)
+    const response = await call(app, 'GET', `/api/analytics?${query}`)
     expect(response.statusCode).toBe(400)
     expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8')
     expect(response.json()).toMatchObject({ code: 'GW_ERR_REQUEST_INVALID', field })

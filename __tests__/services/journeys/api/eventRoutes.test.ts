@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backends } from '../../../helpers/journeyDatabases.js'
-import { buildJourneysApp, emailFlow, json } from '../../../helpers/journeysApp.js'
+import { buildJourneysApp, call, emailFlow } from '../../../helpers/journeysApp.js'
 import { startTestEngine, unique } from '../../../helpers/testEngine.js'
 import type { TestEngine } from '../../../helpers/testEngine.js'
 
@@ -23,14 +23,14 @@ describe.each(backends)('GET /api/events on %s', (backend) => {
   it('lists trigger events newest first, each with the runs it started and the flows it skipped, as GET /api/events/:id shows it', async () => {
     const { app } = await buildJourneysApp(t)
     const trigger = unique('signup')
-    const started = (await json(app, 'POST', '/api/flows', emailFlow(trigger))).json<{ id: string }>()
-    const disabled = (await json(app, 'POST', '/api/flows', emailFlow(trigger))).json<{ id: string }>()
-    expect((await json(app, 'POST', `/api/flows/${disabled.id}/disable`)).statusCode).toBe(200)
+    const started = (await call(app, 'POST', '/api/flows', emailFlow(trigger))).json<{ id: string }>()
+    const disabled = (await call(app, 'POST', '/api/flows', emailFlow(trigger))).json<{ id: string }>()
+    expect((await call(app, 'POST', `/api/flows/${disabled.id}/disable`)).statusCode).toBe(200)
     const user = unique('user')
     const ids = ['first', 'second', 'third'].map((n) => unique(n))
-    for (const id of ids) expect((await json(app, 'POST', '/api/trigger-event', { id, name: trigger, userId: user, email: 'ada@example.com' })).statusCode).toBe(202)
+    for (const id of ids) expect((await call(app, 'POST', '/api/trigger-event', { id, name: trigger, userId: user, email: 'ada@example.com' })).statusCode).toBe(202)
 
-    const response = await json(app, 'GET', `/api/events?name=${trigger}`)
+    const response = await call(app, 'GET', `/api/events?name=${trigger}`)
     expect(response.statusCode).toBe(200)
     expect(response.headers.link).toBeUndefined()
     const events = response.json<EventBody[]>()
@@ -39,7 +39,7 @@ describe.each(backends)('GET /api/events on %s', (backend) => {
       expect(event).toMatchObject({ name: trigger, userId: user, state: 'recorded', skipped: [{ flowId: disabled.id, reason: 'disabled' }] })
       expect(event.runs).toMatchObject([{ flowId: started.id, eventId: event.id }])
     }
-    const one = await json(app, 'GET', `/api/events/${ids[0] ?? ''}`)
+    const one = await call(app, 'GET', `/api/events/${ids[0] ?? ''}`)
     expect(events[2]).toEqual(one.json())
   })
 
@@ -48,14 +48,14 @@ describe.each(backends)('GET /api/events on %s', (backend) => {
     const trigger = unique('visit')
     const user = unique('user')
     const other = unique('user')
-    for (let i = 0; i < 5; i++) await json(app, 'POST', '/api/trigger-event', { id: `${user}-${i}`, name: trigger, userId: user })
-    await json(app, 'POST', '/api/trigger-event', { name: trigger, userId: other })
+    for (let i = 0; i < 5; i++) await call(app, 'POST', '/api/trigger-event', { id: `${user}-${i}`, name: trigger, userId: user })
+    await call(app, 'POST', '/api/trigger-event', { name: trigger, userId: other })
 
     const seen: string[] = []
     let url: string | undefined = `/api/events?userId=${user}&limit=2`
     for (let pages = 0; url !== undefined; pages++) {
       expect(pages).toBeLessThan(3)
-      const page = await json(app, 'GET', url)
+      const page = await call(app, 'GET', url)
       expect(page.statusCode).toBe(200)
       const body = page.json<EventBody[]>()
       expect(body.every((event) => event.userId === user)).toBe(true)
@@ -66,12 +66,12 @@ describe.each(backends)('GET /api/events on %s', (backend) => {
     }
     expect(seen).toEqual([4, 3, 2, 1, 0].map((i) => `${user}-${i}`))
 
-    const all = (await json(app, 'GET', `/api/events?name=${trigger}`)).json<EventBody[]>()
+    const all = (await call(app, 'GET', `/api/events?name=${trigger}`)).json<EventBody[]>()
     expect(all).toHaveLength(6)
     const middle = all[3]?.receivedAt ?? ''
-    const since = (await json(app, 'GET', `/api/events?name=${trigger}&from=${encodeURIComponent(middle)}`)).json<EventBody[]>()
+    const since = (await call(app, 'GET', `/api/events?name=${trigger}&from=${encodeURIComponent(middle)}`)).json<EventBody[]>()
     expect(since.map((event) => event.id)).toEqual(all.filter((event) => event.receivedAt >= middle).map((event) => event.id))
-    const until = (await json(app, 'GET', `/api/events?name=${trigger}&to=${encodeURIComponent(middle)}`)).json<EventBody[]>()
+    const until = (await call(app, 'GET', `/api/events?name=${trigger}&to=${encodeURIComponent(middle)}`)).json<EventBody[]>()
     expect(until.map((event) => event.id)).toEqual(all.filter((event) => event.receivedAt < middle).map((event) => event.id))
     expect(since.length + until.length).toBe(6)
   })
@@ -87,7 +87,7 @@ describe.each(backends)('GET /api/events on %s', (backend) => {
     ['flowId=x', 'querystring/flowId']
   ])('refuses %s with a 400 naming %s', async (query, field) => {
     const { app } = await buildJourneysApp(t)
-    const response = await json(app, 'GET', `/api/events?${query}`)
+    const response = await call(app, 'GET', `/api/events?${query}`)
     expect(response.statusCode).toBe(400)
     expect(response.json()).toMatchObject({ code: 'GW_ERR_REQUEST_INVALID', field })
   })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { backends } from '../../../helpers/journeyDatabases.js'
 import { expectDocumented } from './documentedResponse.js'
-import { buildJourneysApp, call, problemCode, quickFlow, sharedEngine, unique } from './journeysApp.js'
+import { buildJourneysApp, call, problemCode, quickFlow, sharedEngine, unique } from '../../../helpers/journeysApp.js'
 
 const wait = (id: string, next: string[] = []): Record<string, unknown> => ({ id, type: 'wait', duration: 0, next })
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { eventually } from '../../../helpers/eventually.js'
 import { backends } from '../../../helpers/journeyDatabases.js'
 import { unique, webhooksUrl } from '../../../helpers/testEngine.js'
-import { buildJourneysApp, call, createFlow, sharedEngine, waitingFlow } from './journeysApp.js'
+import { buildJourneysApp, call, createFlow, sharedEngine, waitingFlow } from '../../../helpers/journeysApp.js'
 
 /** A metric's value in the Prometheus text, for the labels given in that order. */
 function metric (text: string, name: string, labels: string): number | undefined {

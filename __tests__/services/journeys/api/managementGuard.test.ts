@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { backends } from '../../../helpers/journeyDatabases.js'
 import { expectDocumented } from './documentedResponse.js'
-import { buildJourneysApp, problemCode, quickFlow, sharedEngine, unique } from './journeysApp.js'
+import { buildJourneysApp, problemCode, quickFlow, sharedEngine, unique } from '../../../helpers/journeysApp.js'
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
 

@@ -1,7 +1,7 @@
 import { createConfig, lintFromString } from '@redocly/openapi-core'
 import { describe, expect, it } from 'vitest'
 import { backends } from '../../../helpers/journeyDatabases.js'
-import { buildJourneysApp, sharedEngine } from './journeysApp.js'
+import { buildJourneysApp, sharedEngine } from '../../../helpers/journeysApp.js'
 
 /** The same allowances as the gateway's own lint test (operability/openapiLint.test.ts), for the same reasons. */
 const allowedWarnings = new Set(['operation-4xx-response', 'info-license-strict'])

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { eventually } from '../../../helpers/eventually.js'
 import { backends } from '../../../helpers/journeyDatabases.js'
 import { expectDocumented } from './documentedResponse.js'
-import { buildJourneysApp, call, createFlow, problemCode, quickFlow, sharedEngine, triggerEvent, unique, waitingFlow } from './journeysApp.js'
-import type { TriggerAnswer } from './journeysApp.js'
+import { buildJourneysApp, call, createFlow, problemCode, quickFlow, sharedEngine, triggerEvent, unique, waitingFlow } from '../../../helpers/journeysApp.js'
+import type { TriggerAnswer } from '../../../helpers/journeysApp.js'
 
 interface Run {
   readonly id: string

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { backends } from '../../../helpers/journeyDatabases.js'
 import { expectDocumented } from './documentedResponse.js'
-import { buildJourneysApp, call, createFlow, problemCode, quickFlow, sharedEngine, triggerEvent, unique, waitingFlow } from './journeysApp.js'
-import type { TriggerAnswer } from './journeysApp.js'
+import { buildJourneysApp, call, createFlow, problemCode, quickFlow, sharedEngine, triggerEvent, unique, waitingFlow } from '../../../helpers/journeysApp.js'
+import type { TriggerAnswer } from '../../../helpers/journeysApp.js'
 
 const path = '/api/trigger-event'
 

@@ -11,7 +11,7 @@ import type { TestEngineOptions } from '../../../helpers/testEngine.js'
 import { EngineUnavailableError } from '../../../../services/journeys/engineClient.js'
 import type { EngineClient } from '../../../../services/journeys/index.js'
 import { expectDocumented } from './documentedResponse.js'
-import { buildJourneysApp, call, createFlow, problemCode, quickFlow, sharedEngine, triggerEvent, unique } from './journeysApp.js'
+import { buildJourneysApp, call, createFlow, problemCode, quickFlow, sharedEngine, triggerEvent, unique } from '../../../helpers/journeysApp.js'
 
 const path = '/api/trigger-event'
 
