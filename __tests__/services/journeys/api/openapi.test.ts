@@ -1,25 +1,17 @@
-import { createConfig, lintFromString } from '@redocly/openapi-core'
 import { describe, expect, it } from 'vitest'
 import { backends } from '../../../helpers/journeyDatabases.js'
 import { buildJourneysApp, sharedEngine } from '../../../helpers/journeysApp.js'
-
-/** The same allowances as the gateway's own lint test (operability/openapiLint.test.ts), for the same reasons. */
-const allowedWarnings = new Set(['operation-4xx-response', 'info-license-strict'])
 
 type Paths = Record<string, Record<string, { operationId?: string, responses: Record<string, { headers?: Record<string, unknown> }> }>>
 
 describe.each(backends.slice(0, 1))('the OpenAPI document with journeys on (%s)', (backend) => {
   const engine = sharedEngine(backend)
 
-  it('passes Redocly\'s recommended lint, journeys routes included', async () => {
+  // Redocly's lint of the whole document, journeys and dashboard routes included, is in dashboard/openapi.test.ts.
+  it('describes every journeys route', async () => {
     const { app } = await buildJourneysApp(engine(), { config: { http: { adminToken: 'openapi-lint-admin-token' } } })
     await app.ready()
-    const document = app.swagger()
-    expect(Object.keys(document.paths ?? {})).toEqual(expect.arrayContaining(['/api/trigger-event', '/api/flows', '/api/flows/{id}', '/api/runs', '/api/runs/{id}/retry', '/api/events/{id}']))
-    const problems = await lintFromString({ source: JSON.stringify(document), absoluteRef: 'openapi.json', config: await createConfig({ extends: ['recommended'] }) })
-    const found = problems.map((problem) => ({ rule: problem.ruleId, severity: problem.severity, at: problem.location[0]?.pointer, message: problem.message }))
-    expect(found.filter((problem) => problem.severity === 'error')).toEqual([])
-    expect(found.filter((problem) => !allowedWarnings.has(problem.rule))).toEqual([])
+    expect(Object.keys(app.swagger().paths ?? {})).toEqual(expect.arrayContaining(['/api/trigger-event', '/api/flows', '/api/flows/{id}', '/api/runs', '/api/runs/{id}/retry', '/api/events/{id}', '/api/events', '/api/analytics']))
   })
 
   it('describes the headers the journeys routes send', async () => {
