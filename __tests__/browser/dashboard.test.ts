@@ -295,12 +295,20 @@ describe('the dashboard', { timeout: 30_000 }, () => {
     const completed = Number(await page.locator('dd[data-status="completed"]').textContent())
     expect(completed).toBeGreaterThan(0)
     expect(await page.locator('dd[data-queue="deferred"]').textContent()).toMatch(/^\d+$/)
+    // The runs that completed made steps: they are charted per minute, succeeded and failed.
+    const stepsChart = page.locator('figure', { has: page.locator('figcaption', { hasText: /^Steps per / }) })
+    expect(await stepsChart.locator('figcaption').textContent()).toBe('Steps per minute')
+    expect(await stepsChart.locator('canvas').getAttribute('aria-label')).toMatch(/^Steps per minute: [1-9]\d* succeeded and \d+ failed in the last hour, per minute$/)
 
     await page.getByLabel('Window').selectOption('week')
     await page.getByText(/\d+ events in the last week, per day/).waitFor()
     expect(await page.locator('figcaption').first().textContent()).toBe('Events per day')
     // The chart carries the same summary as its accessible name.
     expect(await page.locator('canvas').first().getAttribute('aria-label')).toMatch(/^Events per day: \d+ events in the last week/)
+    expect(await stepsChart.locator('figcaption').textContent()).toBe('Steps per day')
+    expect(await stepsChart.locator('canvas').getAttribute('aria-label')).toMatch(/^Steps per day: [1-9]\d* succeeded and \d+ failed in the last week, per day$/)
+    // The per-type figures stay, as a table.
+    expect(await page.getByRole('table', { name: 'Attempts started in the last week, per step type' }).locator('tbody tr').count()).toBeGreaterThan(0)
     expect(watched.errors).toEqual([])
   })
 

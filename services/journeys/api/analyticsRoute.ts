@@ -25,7 +25,7 @@ export const analyticsRoute: FastifyPluginCallback<ManagementRouteOptions> = (ap
     schema: {
       ...management,
       operationId: 'getAnalytics',
-      summary: 'Events per bucket and name, runs by status, each flow\'s completion and each step type\'s outcomes and durations, over a window',
+      summary: 'Events per bucket and name, runs by status, each flow\'s completion, each step type\'s outcomes and durations, and step outcomes per bucket, over a window',
       querystring: analyticsQuerySchema,
       response: { 200: success('The figures for the window', analyticsSchema), ...problems(['GW_ERR_REQUEST_INVALID', ...guardProblems]) }
     }

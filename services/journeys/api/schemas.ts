@@ -171,7 +171,7 @@ const count = { type: 'integer', minimum: 0 } as const
 
 export const analyticsSchema = {
   type: 'object',
-  required: ['from', 'to', 'bucket', 'events', 'runs', 'flows', 'steps'],
+  required: ['from', 'to', 'bucket', 'events', 'runs', 'flows', 'steps', 'stepsOverTime'],
   properties: {
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },
@@ -215,6 +215,19 @@ export const analyticsSchema = {
           failed: { ...count, description: 'Attempts that failed, retried after or failed for good' },
           p50Ms: { type: 'number', description: 'Median duration of those attempts, in milliseconds' },
           p95Ms: { type: 'number', description: '95th percentile of their durations, in milliseconds' }
+        }
+      }
+    },
+    stepsOverTime: {
+      type: 'array',
+      description: 'The attempts started in the window per bucket (its start, UTC), counted as in steps, in bucket order; empty buckets are left out',
+      items: {
+        type: 'object',
+        required: ['bucket', 'ok', 'failed'],
+        properties: {
+          bucket: { type: 'string', format: 'date-time' },
+          ok: { ...count, description: 'Attempts that succeeded' },
+          failed: { ...count, description: 'Attempts that failed, retried after or failed for good' }
         }
       }
     }

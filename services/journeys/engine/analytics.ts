@@ -61,6 +61,8 @@ export interface Analytics {
   readonly flows: readonly FlowFigures[]
   /** Per step type, attempts started in the window. */
   readonly steps: readonly StepFigures[]
+  /** Attempts started per bucket (its start, UTC), counted as `steps` counts them; buckets in order, empty ones left out. */
+  readonly stepsOverTime: readonly { readonly bucket: string, readonly ok: number, readonly failed: number }[]
 }
 
 const floorTo = (at: Date, unitMs: number): Date => new Date(Math.floor(at.getTime() / unitMs) * unitMs)
@@ -93,11 +95,11 @@ const tenth = (value: number): number => Math.round(value * 10) / 10
 /**
  * The dashboard's figures for one window, each an aggregate in SQL, the same on PGlite and
  * PostgreSQL: events from their per-minute or per-hour counts (`event_counts`, `event_counts_hourly`), runs over
- * `runs_started_flow_status`, attempts over `step_attempts_started`. Buckets are cut in UTC.
+ * `runs_started_flow_status`, attempts per type and per bucket over `step_attempts_started`. Buckets are cut in UTC.
  */
 export async function analytics (db: Queryable, query: AnalyticsQuery, now: number): Promise<Analytics> {
   const { from, to, bucket } = analyticsWindow(query, now)
-  const [events, runs, steps] = await Promise.all([
+  const [events, runs, steps, stepsOverTime] = await Promise.all([
     db.query<{ bucket: Date | string, name: string, count: number }>(bucket === 'minute'
       ? `SELECT minute AS bucket, name, sum(count)::integer AS count FROM journeys.event_counts
          WHERE minute >= $1 AND minute < $2 GROUP BY 1, 2 ORDER BY 1, 2`
@@ -115,7 +117,14 @@ export async function analytics (db: Queryable, query: AnalyticsQuery, now: numb
         percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY ended_at - started_at) AS p
       FROM journeys.step_attempts
       WHERE started_at >= $1 AND started_at < $2 AND outcome IN ('succeeded', 'retry', 'permanent')
-      GROUP BY type) t ORDER BY type`, [from, to])
+      GROUP BY type) t ORDER BY type`, [from, to]),
+    db.query<{ bucket: Date | string, ok: number, failed: number }>(`
+      SELECT date_trunc($3, started_at, 'UTC') AS bucket,
+        count(*) FILTER (WHERE outcome = 'succeeded')::integer AS ok,
+        count(*) FILTER (WHERE outcome IN ('retry', 'permanent'))::integer AS failed
+      FROM journeys.step_attempts
+      WHERE started_at >= $1 AND started_at < $2 AND outcome IN ('succeeded', 'retry', 'permanent')
+      GROUP BY 1 ORDER BY 1`, [from, to, bucket])
   ])
 
   const byStatus: Record<string, number> = {}
@@ -151,6 +160,7 @@ export async function analytics (db: Queryable, query: AnalyticsQuery, now: numb
       failed: row.failed,
       ...(typeof row.p?.[0] === 'number' && { p50Ms: tenth(row.p[0] * 1000) }),
       ...(typeof row.p?.[1] === 'number' && { p95Ms: tenth(row.p[1] * 1000) })
-    }))
+    })),
+    stepsOverTime: stepsOverTime.rows.map((row) => ({ bucket: iso(row.bucket), ok: row.ok, failed: row.failed }))
   }
 }

@@ -13,6 +13,7 @@ interface AnalyticsBody {
   runs: { byStatus: Record<string, number> }
   flows: { flowId: string, name?: string, started: number, completed: number, failed: number, exited: number, completionRate: number }[]
   steps: { type: string, ok: number, failed: number, p50Ms?: number, p95Ms?: number }[]
+  stepsOverTime: { bucket: string, ok: number, failed: number }[]
 }
 
 describe.each(backends)('GET /api/analytics on %s', (backend) => {
@@ -45,13 +46,26 @@ describe.each(backends)('GET /api/analytics on %s', (backend) => {
     expect(email?.ok).toBeGreaterThanOrEqual(3)
     expect(email?.p50Ms).toBeGreaterThanOrEqual(0)
     expect(email?.p95Ms).toBeGreaterThanOrEqual(email?.p50Ms ?? 0)
+    // The same attempts per minute: whole minutes within the window, in order, adding up to the per-type counts.
+    const buckets = figures.stepsOverTime.map((row) => Date.parse(row.bucket))
+    expect(buckets.length).toBeGreaterThan(0)
+    expect(buckets).toEqual([...new Set(buckets)].sort((a, b) => a - b))
+    for (const bucket of buckets) {
+      expect(bucket % 60_000).toBe(0)
+      expect(bucket).toBeGreaterThanOrEqual(Date.parse(figures.from))
+      expect(bucket).toBeLessThan(Date.parse(figures.to))
+    }
+    const sum = (rows: { ok: number, failed: number }[], key: 'ok' | 'failed'): number => rows.reduce((total, row) => total + row[key], 0)
+    expect(sum(figures.stepsOverTime, 'ok')).toBe(sum(figures.steps, 'ok'))
+    expect(sum(figures.stepsOverTime, 'failed')).toBe(sum(figures.steps, 'failed'))
+    expect(sum(figures.stepsOverTime, 'ok')).toBeGreaterThanOrEqual(3)
   }, 30_000)
 
   it('answers the window and bucket asked for', async () => {
     const { app } = await buildJourneysApp(t)
     const response = await call(app, 'GET', '/api/analytics?from=2020-01-01T00:00:00Z&to=2020-01-08T00:00:00%2B02:00&bucket=day')
     expect(response.statusCode).toBe(200)
-    expect(response.json()).toEqual({ from: '2020-01-01T00:00:00.000Z', to: '2020-01-07T22:00:00.000Z', bucket: 'day', events: [], runs: { byStatus: {} }, flows: [], steps: [] })
+    expect(response.json()).toEqual({ from: '2020-01-01T00:00:00.000Z', to: '2020-01-07T22:00:00.000Z', bucket: 'day', events: [], runs: { byStatus: {} }, flows: [], steps: [], stepsOverTime: [] })
   })
 
   it.each([

@@ -103,6 +103,13 @@ describe.each(backends)('analytics on %s', (backend) => {
         // Durations 100, 200, 300, 400 and the retried 1000: interpolated percentiles, as percentile_cont gives them.
         { type: 'email', ok: 4, failed: 1, p50Ms: 300, p95Ms: 880 },
         { type: 'webhook', ok: 0, failed: 1, p50Ms: 50, p95Ms: 50 }
+      ],
+      // Per minute the attempt started in, whatever its type: cancelled, interrupted and unfinished ones are not counted.
+      stepsOverTime: [
+        { bucket: '2024-05-01T12:00:00.000Z', ok: 1, failed: 0 },
+        { bucket: '2024-05-01T12:10:00.000Z', ok: 1, failed: 1 },
+        { bucket: '2024-05-01T12:20:00.000Z', ok: 1, failed: 0 },
+        { bucket: '2024-05-01T12:30:00.000Z', ok: 1, failed: 1 }
       ]
     })
   })
@@ -113,12 +120,20 @@ describe.each(backends)('analytics on %s', (backend) => {
       { bucket: '2024-05-01T12:00:00.000Z', name: 'login', count: 1 },
       { bucket: '2024-05-01T12:00:00.000Z', name: 'signup', count: 3 }
     ])
+    expect(hourly.stepsOverTime).toEqual([{ bucket: '2024-05-01T12:00:00.000Z', ok: 4, failed: 2 }])
     const daily = await analytics(db, { from: '2024-05-01T00:00:00+02:00', to: '2024-05-02T00:00:00Z', bucket: 'day' }, noon)
     expect(daily.events).toEqual([
       { bucket: '2024-05-01T00:00:00.000Z', name: 'login', count: 1 },
       { bucket: '2024-05-01T00:00:00.000Z', name: 'signup', count: 5 }
     ])
     expect(daily.runs.byStatus).toEqual({ completed: 3, failed: 2, exited: 1, running: 1 })
+    // The attempt at 11:00 is in 1 May UTC with the others, though the window began on 30 April at 22:00 UTC.
+    expect(daily.stepsOverTime).toEqual([{ bucket: '2024-05-01T00:00:00.000Z', ok: 5, failed: 2 }])
+    const hours = await analytics(db, { from: '2024-05-01T10:30:00Z', to: '2024-05-01T12:15:00Z', bucket: 'hour' }, noon)
+    expect(hours.stepsOverTime).toEqual([
+      { bucket: '2024-05-01T11:00:00.000Z', ok: 1, failed: 0 },
+      { bucket: '2024-05-01T12:00:00.000Z', ok: 4, failed: 2 }
+    ])
   })
 
   it('reads the last hour by default, to the end of the minute under way, and answers a window with nothing in it with empty figures', async () => {
@@ -126,7 +141,7 @@ describe.each(backends)('analytics on %s', (backend) => {
     expect(recent).toMatchObject({ from: '2024-05-01T11:02:00.000Z', to: '2024-05-01T12:02:00.000Z', bucket: 'minute' })
     expect(recent.events.map((row) => row.count).reduce((a, b) => a + b, 0)).toBe(5)
     const empty = await analytics(db, {}, at('23:00:00').getTime())
-    expect(empty).toEqual({ from: '2024-05-01T22:00:00.000Z', to: '2024-05-01T23:00:00.000Z', bucket: 'minute', events: [], runs: { byStatus: {} }, flows: [], steps: [] })
+    expect(empty).toEqual({ from: '2024-05-01T22:00:00.000Z', to: '2024-05-01T23:00:00.000Z', bucket: 'minute', events: [], runs: { byStatus: {} }, flows: [], steps: [], stepsOverTime: [] })
   })
 })
 

@@ -1,4 +1,4 @@
-/** Overview: runs by status, queue depth, breakers, and charts of events and steps over a window. */
+/** Overview: runs by status, queue depth, breakers, charts of events and step outcomes over a window, and step latency by type. */
 import { get, withQuery } from '../api.js'
 import { createChart, failedColour, okColour, palette } from '../charts.js'
 import { badge, field, h, replaceChildren, select, table } from '../dom.js'
@@ -48,6 +48,20 @@ function seriesByName (rows, grid, bucketMs) {
   return { total: [...totals.values()].reduce((a, b) => a + b, 0), series }
 }
 
+/** `rows`' `keys` (e.g. ok, failed) laid on the grid: `{ totals: {key: n}, series: {key: number[]} }`. */
+function seriesOverTime (rows, grid, bucketMs, keys) {
+  const index = new Map(grid.map((t, i) => [t, i]))
+  const totals = Object.fromEntries(keys.map((key) => [key, 0]))
+  const series = Object.fromEntries(keys.map((key) => [key, grid.map(() => 0)]))
+  for (const row of rows) {
+    for (const key of keys) totals[key] += row[key]
+    const i = index.get(Math.floor(new Date(row.bucket).getTime() / bucketMs) * bucketMs)
+    if (i === undefined) continue
+    for (const key of keys) series[key][i] += row[key]
+  }
+  return { totals, series }
+}
+
 function statCard (title, body) {
   return h('section', { class: 'card', 'aria-label': title }, h('h2', {}, title), body)
 }
@@ -56,7 +70,7 @@ export function mountOverview (view) {
   const windowSelect = select({ id: 'overview-window', name: 'window' }, Object.entries(windows).map(([value, w]) => [value, w.label]), 'hour')
   const cards = h('div', { class: 'cards' })
   const events = createChart({ title: 'Events per minute', type: 'line', yTitle: 'events' })
-  const steps = createChart({ title: 'Step attempts by type', type: 'bar', stacked: true, yTitle: 'attempts' })
+  const steps = createChart({ title: 'Steps per minute', type: 'bar', stacked: true, yTitle: 'attempts' })
   const latency = createChart({ title: 'Step latency by type', type: 'bar', yTitle: 'ms' })
   const tables = h('div', { class: 'tables' })
 
@@ -118,11 +132,15 @@ export function mountOverview (view) {
     events.update(labels, [...eventSeries.series].map(([name, data], i) => ({ label: name, data, colour: palette[i % palette.length] })),
       `${eventSeries.total} events in the ${w.label.toLowerCase()}, per ${w.per}`)
 
+    const stepSeries = seriesOverTime(analytics.stepsOverTime ?? [], grid, w.bucketMs, ['ok', 'failed'])
+    steps.update(labels, [
+      { label: 'ok', data: stepSeries.series.ok, colour: okColour },
+      { label: 'failed', data: stepSeries.series.failed, colour: failedColour }
+    ], stepSeries.totals.ok + stepSeries.totals.failed === 0
+      ? 'No steps ran in this window'
+      : `${stepSeries.totals.ok} succeeded and ${stepSeries.totals.failed} failed in the ${w.label.toLowerCase()}, per ${w.per}`)
+
     const types = analytics.steps ?? []
-    steps.update(types.map((s) => s.type), [
-      { label: 'ok', data: types.map((s) => s.ok), colour: okColour },
-      { label: 'failed', data: types.map((s) => s.failed), colour: failedColour }
-    ], types.map((s) => `${s.type}: ${s.ok} ok, ${s.failed} failed`).join('; ') || 'No steps ran in this window')
 
     latency.update(types.map((s) => s.type), [
       { label: 'p50', data: types.map((s) => s.p50Ms ?? 0), colour: palette[0] },
@@ -152,6 +170,7 @@ export function mountOverview (view) {
   windowSelect.addEventListener('change', () => {
     const w = windows[windowSelect.value]
     events.retitle(`Events per ${w.per}`)
+    steps.retitle(`Steps per ${w.per}`)
     refresh().catch((error) => { notify(`Could not refresh: ${describeError(error)}`, 'error') })
   })
 
