@@ -7,12 +7,14 @@ import type { PostgresDatabase } from './database/postgresDatabase.js'
 import { lockDataDir } from './database/dataDirLock.js'
 import { migrate } from './database/migrations.js'
 import type { Deliver } from './deliveryPort.js'
-import { FlowCatalog, FlowInvalidError } from './flowCatalog.js'
+import { FlowCatalog, FlowInvalidError, FlowNotFoundError } from './flowCatalog.js'
 import type { FlowDetail, FlowSummary, Validation } from './flowCatalog.js'
 import type { FlowRuntime, RetryPolicy } from './flowRuntime.js'
 import { pruneFinished } from './retention.js'
 import { loadRun } from './runContext.js'
 import { EventNotFoundError, RunConflictError, RunNotFoundError } from './runControl.js'
+import { activeSteps } from './activeSteps.js'
+import type { StepCounts } from './activeSteps.js'
 import { analytics } from './analytics.js'
 import type { Analytics, AnalyticsQuery } from './analytics.js'
 import { listEvents } from './eventQueries.js'
@@ -215,6 +217,13 @@ export class JourneyEngine {
 
   listFlows (options: { readonly includeArchived?: boolean } = {}): Promise<FlowSummary[]> {
     return this.#catalog.list(options)
+  }
+
+  /** How many of the flow's active runs are at each step now, by step id. */
+  async flowSteps (id: string): Promise<{ readonly steps: Record<string, StepCounts> }> {
+    const steps = await activeSteps(this.#db, id)
+    if (steps === undefined) throw new FlowNotFoundError(id)
+    return { steps }
   }
 
   setFlowEnabled (id: string, enabled: boolean): Promise<FlowDetail> {
