@@ -11,6 +11,7 @@ import { startServer } from '../../services/server.js'
 import type { RunningServer } from '../../services/server.js'
 import { accessibilityViolations, launchChromium, screenshot, viewports, watch } from './browser.js'
 import type { PageWatch } from './browser.js'
+import { eventually } from '../helpers/eventually.js'
 
 const adminToken = 'dashboard-admin-token-for-tests'
 /** How long a run may take to reach the state a test waits for, in milliseconds. */
@@ -200,6 +201,25 @@ describe('the dashboard', { timeout: 30_000 }, () => {
     await row.getByText('enabled', { exact: true }).waitFor()
     const { runIds } = await trigger('hold_requested', 'edsger')
     expect(runIds).toHaveLength(1)
+    expect(watched.errors).toEqual([])
+  })
+
+  it('shows on each node of a flow\'s graph how many runs are at that step now', async () => {
+    const { runIds: [runId] } = await trigger('hold_requested', 'barbara')
+    const flows = (await api('GET', '/api/flows')).json as { id: string, name: string }[]
+    const flowId = flows.find((flow) => flow.name === 'Long hold')?.id ?? ''
+    const waiting = await eventually('the run waits at hold', async () => {
+      const run = (await api('GET', `/api/runs/${runId ?? ''}`)).json as { steps: { id: string, status: string }[] }
+      if (run.steps.find((step) => step.id === 'hold')?.status !== 'waiting') return undefined
+      return ((await api('GET', `/api/flows/${flowId}/steps`)).json as { steps: { hold?: { waiting: number } } }).steps.hold?.waiting
+    }, runDeadlineMs)
+    expect(waiting).toBeGreaterThan(0)
+
+    const { page, watched } = await openPage(`/dashboard/#/flows/${flowId}`)
+    const hold = page.locator('svg.flow-graph [data-step="hold"]')
+    await hold.locator('.node-type').filter({ hasText: `wait · ${waiting} waiting` }).waitFor()
+    expect(await hold.getAttribute('class')).toContain('node-busy')
+    expect(await page.locator('svg.flow-graph [data-step="after-hold"] .node-type').textContent()).toBe('email')
     expect(watched.errors).toEqual([])
   })
 
