@@ -6,7 +6,10 @@ import { openPostgres } from './database/postgresDatabase.js'
 import type { PostgresDatabase } from './database/postgresDatabase.js'
 import { lockDataDir } from './database/dataDirLock.js'
 import { migrate } from './database/migrations.js'
+import type { BreakerSnapshot } from '../../../utils/breaker/circuitBreaker.js'
 import type { Deliver } from './deliveryPort.js'
+import { destinationHealth } from './destinations.js'
+import type { DestinationHealth } from './destinations.js'
 import { FlowCatalog, FlowInvalidError, FlowNotFoundError } from './flowCatalog.js'
 import type { FlowDetail, FlowSummary, Validation } from './flowCatalog.js'
 import type { FlowRuntime, RetryPolicy } from './flowRuntime.js'
@@ -40,6 +43,8 @@ export interface EngineOptions {
   readonly runRetentionDays: number
   readonly log: Logger
   readonly deliver: Deliver
+  /** Each outbound destination's breaker, by origin, for /health (the sender's `breakers()`). */
+  readonly breakers?: () => Readonly<Record<string, BreakerSnapshot>>
   readonly validate: (input: unknown) => Validation
   readonly compile: (definition: unknown, order: readonly string[]) => FlowRuntime
   readonly retryDelayMs: (policy: RetryPolicy, attempt: number) => number
@@ -73,6 +78,8 @@ export interface EngineHealth {
   readonly migrations: number
   readonly workers: 'running' | 'stopped'
   readonly queue?: QueueDepth
+  /** Each outbound destination's breaker (the email provider, each webhook origin called), most recently called first. */
+  readonly destinations: readonly DestinationHealth[]
 }
 
 /**
@@ -299,11 +306,12 @@ export class JourneyEngine {
   }
 
   async health (): Promise<EngineHealth> {
+    const destinations = destinationHealth(this.#options.breakers?.() ?? {})
     try {
       const queue = await this.#queue.depth()
-      return { database: this.#db.kind, connected: true, migrations: this.#migrations, workers: this.#working ? 'running' : 'stopped', queue }
+      return { database: this.#db.kind, connected: true, migrations: this.#migrations, workers: this.#working ? 'running' : 'stopped', queue, destinations }
     } catch {
-      return { database: this.#db.kind, connected: false, migrations: this.#migrations, workers: this.#working ? 'running' : 'stopped' }
+      return { database: this.#db.kind, connected: false, migrations: this.#migrations, workers: this.#working ? 'running' : 'stopped', destinations }
     }
   }
 
