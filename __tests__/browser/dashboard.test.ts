@@ -324,6 +324,22 @@ describe('the dashboard', { timeout: 30_000 }, () => {
     expect(watched.errors).toEqual([])
   })
 
+  it('shows in the Breaker card the breaker of each outbound destination, the email provider\'s and the webhooks\'', async () => {
+    const { page, watched } = await openPage('/dashboard/#/overview')
+    await page.getByRole('region', { name: 'Breaker' }).getByText('event.com').waitFor()
+    const shown = await eventually('the card shows what /health says', async () => {
+      const health = (await api('GET', '/health')).json as { journeys: { destinations: { origin: string, state: string }[] } }
+      const expected = health.journeys.destinations.map((destination) => [destination.origin, destination.state])
+      const items = await page.locator('.card[aria-label="Breaker"] dd[data-origin]').all()
+      const rendered = await Promise.all(items.map(async (item) => [await item.getAttribute('data-origin') ?? '', await item.locator('.badge').textContent() ?? '']))
+      return JSON.stringify(rendered) === JSON.stringify(expected) ? rendered : undefined
+    }, runDeadlineMs)
+    // Earlier tests sent emails and webhooks: both mocks' origins have breakers now.
+    expect(shown.map(([origin]) => origin)).toEqual(expect.arrayContaining([new URL(server.mock?.webhooksUrl ?? '').origin]))
+    expect(shown.length).toBeGreaterThan(0)
+    expect(watched.errors).toEqual([])
+  })
+
   it('has every page free of console errors and of serious accessibility problems, at both sizes', async () => {
     const { runIds: [runId], eventId } = await trigger('quick_signup', 'screens')
     const pages = [
