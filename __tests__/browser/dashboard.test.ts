@@ -11,6 +11,7 @@ import { startServer } from '../../services/server.js'
 import type { RunningServer } from '../../services/server.js'
 import { accessibilityViolations, launchChromium, screenshot, viewports, watch } from './browser.js'
 import type { PageWatch } from './browser.js'
+import { eventually } from '../helpers/eventually.js'
 
 const adminToken = 'dashboard-admin-token-for-tests'
 /** How long a run may take to reach the state a test waits for, in milliseconds. */
@@ -203,6 +204,25 @@ describe('the dashboard', { timeout: 30_000 }, () => {
     expect(watched.errors).toEqual([])
   })
 
+  it('shows on each node of a flow\'s graph how many runs are at that step now', async () => {
+    const { runIds: [runId] } = await trigger('hold_requested', 'barbara')
+    const flows = (await api('GET', '/api/flows')).json as { id: string, name: string }[]
+    const flowId = flows.find((flow) => flow.name === 'Long hold')?.id ?? ''
+    const waiting = await eventually('the run waits at hold', async () => {
+      const run = (await api('GET', `/api/runs/${runId ?? ''}`)).json as { steps: { id: string, status: string }[] }
+      if (run.steps.find((step) => step.id === 'hold')?.status !== 'waiting') return undefined
+      return ((await api('GET', `/api/flows/${flowId}/steps`)).json as { steps: { hold?: { waiting: number } } }).steps.hold?.waiting
+    }, runDeadlineMs)
+    expect(waiting).toBeGreaterThan(0)
+
+    const { page, watched } = await openPage(`/dashboard/#/flows/${flowId}`)
+    const hold = page.locator('svg.flow-graph [data-step="hold"]')
+    await hold.locator('.node-type').filter({ hasText: `wait · ${waiting} waiting` }).waitFor()
+    expect(await hold.getAttribute('class')).toContain('node-busy')
+    expect(await page.locator('svg.flow-graph [data-step="after-hold"] .node-type').textContent()).toBe('email')
+    expect(watched.errors).toEqual([])
+  })
+
   it('cancels a waiting run from its page', async () => {
     const { runIds: [runId] } = await trigger('hold_requested', 'grace')
     const { page, watched } = await openPage(`/dashboard/#/runs/${runId}`)
@@ -309,6 +329,22 @@ describe('the dashboard', { timeout: 30_000 }, () => {
     expect(await stepsChart.locator('canvas').getAttribute('aria-label')).toMatch(/^Steps per day: [1-9]\d* succeeded and \d+ failed in the last week, per day$/)
     // The per-type figures stay, as a table.
     expect(await page.getByRole('table', { name: 'Attempts started in the last week, per step type' }).locator('tbody tr').count()).toBeGreaterThan(0)
+    expect(watched.errors).toEqual([])
+  })
+
+  it('shows in the Breaker card the breaker of each outbound destination, the email provider\'s and the webhooks\'', async () => {
+    const { page, watched } = await openPage('/dashboard/#/overview')
+    await page.getByRole('region', { name: 'Breaker' }).getByText('event.com').waitFor()
+    const shown = await eventually('the card shows what /health says', async () => {
+      const health = (await api('GET', '/health')).json as { journeys: { destinations: { origin: string, state: string }[] } }
+      const expected = health.journeys.destinations.map((destination) => [destination.origin, destination.state])
+      const items = await page.locator('.card[aria-label="Breaker"] dd[data-origin]').all()
+      const rendered = await Promise.all(items.map(async (item) => [await item.getAttribute('data-origin') ?? '', await item.locator('.badge').textContent() ?? '']))
+      return JSON.stringify(rendered) === JSON.stringify(expected) ? rendered : undefined
+    }, runDeadlineMs)
+    // Earlier tests sent emails and webhooks: both mocks' origins have breakers now.
+    expect(shown.map(([origin]) => origin)).toEqual(expect.arrayContaining([new URL(server.mock?.webhooksUrl ?? '').origin]))
+    expect(shown.length).toBeGreaterThan(0)
     expect(watched.errors).toEqual([])
   })
 

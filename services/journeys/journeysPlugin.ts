@@ -61,6 +61,19 @@ const healthSchema = {
     migrations: { type: 'integer' },
     workers: { type: 'string', enum: ['running', 'stopped'] },
     queue: { type: 'object', properties: { ready: { type: 'integer' }, deferred: { type: 'integer' }, active: { type: 'integer' } } },
+    destinations: {
+      type: 'array',
+      description: 'Each outbound destination\'s breaker (the email provider, each webhook origin called), most recently called first',
+      items: {
+        type: 'object',
+        required: ['origin', 'state'],
+        properties: {
+          origin: { type: 'string' },
+          state: { type: 'string', enum: ['closed', 'open', 'half-open', 'forced-open', 'forced-closed'] },
+          retryAfterMs: { type: 'integer', minimum: 0 }
+        }
+      }
+    },
     error: { type: 'string' }
   }
 } as const

@@ -3,7 +3,7 @@ import { problems, success } from '../../http/openapi.js'
 import type { EngineClient } from '../engineClient.js'
 import { engineCall } from './engineErrors.js'
 import { guardProblems, management } from './managementGuard.js'
-import { flowDetailSchema, flowSummarySchema, idParamsSchema, validationSchema } from './schemas.js'
+import { flowDetailSchema, flowStepsSchema, flowSummarySchema, idParamsSchema, validationSchema } from './schemas.js'
 
 export interface ManagementRouteOptions {
   readonly engine: EngineClient
@@ -69,6 +69,17 @@ export const flowRoutes: FastifyPluginCallback<ManagementRouteOptions> = (app, {
       response: { 200: success('The flow', flowDetailSchema), ...problems(['GW_ERR_REQUEST_INVALID', 'GW_ERR_FLOW_NOT_FOUND', ...guardProblems]) }
     }
   }, (request) => engineCall(() => engine.getFlow(request.params.id, request.query.version)))
+
+  app.get<{ Params: { id: string } }>('/api/flows/:id/steps', {
+    onRequest,
+    schema: {
+      ...management,
+      operationId: 'getFlowSteps',
+      summary: 'How many of the flow\'s active runs are at each step now',
+      params: idParamsSchema,
+      response: { 200: success('The active runs, counted by step', flowStepsSchema), ...problems(['GW_ERR_REQUEST_INVALID', 'GW_ERR_FLOW_NOT_FOUND', ...guardProblems]) }
+    }
+  }, (request) => engineCall(() => engine.flowSteps(request.params.id)))
 
   app.put<{ Params: { id: string }, Body: Record<string, unknown> }>('/api/flows/:id', {
     onRequest,

@@ -77,6 +77,22 @@ export const flowDetailSchema = {
   }
 } as const
 
+export const flowStepsSchema = {
+  type: 'object',
+  required: ['steps'],
+  properties: {
+    steps: {
+      type: 'object',
+      description: 'By step id (of any version), how many active runs are at the step: running (or queued for an attempt) and waiting; a step no run is at is left out',
+      additionalProperties: {
+        type: 'object',
+        required: ['running', 'waiting'],
+        properties: { running: { type: 'integer', minimum: 0 }, waiting: { type: 'integer', minimum: 0 } }
+      }
+    }
+  }
+} as const
+
 export const validationSchema = {
   type: 'object',
   required: ['valid', 'order'],

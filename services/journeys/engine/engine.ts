@@ -6,13 +6,18 @@ import { openPostgres } from './database/postgresDatabase.js'
 import type { PostgresDatabase } from './database/postgresDatabase.js'
 import { lockDataDir } from './database/dataDirLock.js'
 import { migrate } from './database/migrations.js'
+import type { BreakerSnapshot } from '../../../utils/breaker/circuitBreaker.js'
 import type { Deliver } from './deliveryPort.js'
-import { FlowCatalog, FlowInvalidError } from './flowCatalog.js'
+import { destinationHealth } from './destinations.js'
+import type { DestinationHealth } from './destinations.js'
+import { FlowCatalog, FlowInvalidError, FlowNotFoundError } from './flowCatalog.js'
 import type { FlowDetail, FlowSummary, Validation } from './flowCatalog.js'
 import type { FlowRuntime, RetryPolicy } from './flowRuntime.js'
 import { pruneFinished } from './retention.js'
 import { loadRun } from './runContext.js'
 import { EventNotFoundError, RunConflictError, RunNotFoundError } from './runControl.js'
+import { activeSteps } from './activeSteps.js'
+import type { StepCounts } from './activeSteps.js'
 import { analytics } from './analytics.js'
 import type { Analytics, AnalyticsQuery } from './analytics.js'
 import { listEvents } from './eventQueries.js'
@@ -38,6 +43,8 @@ export interface EngineOptions {
   readonly runRetentionDays: number
   readonly log: Logger
   readonly deliver: Deliver
+  /** Each outbound destination's breaker, by origin, for /health (the sender's `breakers()`). */
+  readonly breakers?: () => Readonly<Record<string, BreakerSnapshot>>
   readonly validate: (input: unknown) => Validation
   readonly compile: (definition: unknown, order: readonly string[]) => FlowRuntime
   readonly retryDelayMs: (policy: RetryPolicy, attempt: number) => number
@@ -71,6 +78,8 @@ export interface EngineHealth {
   readonly migrations: number
   readonly workers: 'running' | 'stopped'
   readonly queue?: QueueDepth
+  /** Each outbound destination's breaker (the email provider, each webhook origin called), most recently called first. */
+  readonly destinations: readonly DestinationHealth[]
 }
 
 /**
@@ -217,6 +226,13 @@ export class JourneyEngine {
     return this.#catalog.list(options)
   }
 
+  /** How many of the flow's active runs are at each step now, by step id. */
+  async flowSteps (id: string): Promise<{ readonly steps: Record<string, StepCounts> }> {
+    const steps = await activeSteps(this.#db, id)
+    if (steps === undefined) throw new FlowNotFoundError(id)
+    return { steps }
+  }
+
   setFlowEnabled (id: string, enabled: boolean): Promise<FlowDetail> {
     return this.#catalog.setEnabled(id, enabled)
   }
@@ -290,11 +306,12 @@ export class JourneyEngine {
   }
 
   async health (): Promise<EngineHealth> {
+    const destinations = destinationHealth(this.#options.breakers?.() ?? {})
     try {
       const queue = await this.#queue.depth()
-      return { database: this.#db.kind, connected: true, migrations: this.#migrations, workers: this.#working ? 'running' : 'stopped', queue }
+      return { database: this.#db.kind, connected: true, migrations: this.#migrations, workers: this.#working ? 'running' : 'stopped', queue, destinations }
     } catch {
-      return { database: this.#db.kind, connected: false, migrations: this.#migrations, workers: this.#working ? 'running' : 'stopped' }
+      return { database: this.#db.kind, connected: false, migrations: this.#migrations, workers: this.#working ? 'running' : 'stopped', destinations }
     }
   }
 

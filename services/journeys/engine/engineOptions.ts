@@ -51,6 +51,7 @@ export function engineOptions (data: EngineWorkerData, parts: EngineParts): { re
     runRetentionDays: data.runRetentionDays,
     log: parts.log,
     deliver: (attempt) => outbound.send(attempt),
+    breakers: () => outbound.breakers(),
     validate: compiler.validate,
     compile: compiler.compile,
     // The engine asks only while the policy allows another try; the cap is the fallback.

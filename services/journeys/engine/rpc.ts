@@ -4,14 +4,14 @@ import type { StepObservation } from './stepRunner.js'
 /** The engine's operations that the gateway's thread may call, by name. */
 export type EngineApi = Pick<JourneyEngine,
   'triggerEvent' | 'recordPending' | 'confirmPending' | 'discardPending' | 'pendingEvents' |
-  'validateFlow' | 'createFlow' | 'updateFlow' | 'getFlow' | 'listFlows' | 'setFlowEnabled' | 'archiveFlow' |
+  'validateFlow' | 'createFlow' | 'updateFlow' | 'getFlow' | 'flowSteps' | 'listFlows' | 'setFlowEnabled' | 'archiveFlow' |
   'listRuns' | 'getRun' | 'cancelRun' | 'retryRun' | 'getEvent' | 'listEvents' | 'analytics' | 'health' | 'runsByStatus'>
 
 export type EngineMethod = keyof EngineApi
 
 export const engineMethods: readonly EngineMethod[] = [
   'triggerEvent', 'recordPending', 'confirmPending', 'discardPending', 'pendingEvents',
-  'validateFlow', 'createFlow', 'updateFlow', 'getFlow', 'listFlows', 'setFlowEnabled', 'archiveFlow',
+  'validateFlow', 'createFlow', 'updateFlow', 'getFlow', 'flowSteps', 'listFlows', 'setFlowEnabled', 'archiveFlow',
   'listRuns', 'getRun', 'cancelRun', 'retryRun', 'getEvent', 'listEvents', 'analytics', 'health', 'runsByStatus'
 ]
 

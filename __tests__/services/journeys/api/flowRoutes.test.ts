@@ -63,12 +63,30 @@ describe.each(backends)('/api/flows on %s', (backend) => {
     expect(one.json<FlowDetail>()).toMatchObject({ id, version: 1, shownVersion: 1 })
   })
 
+  it('GET /:id/steps counts the active runs at each step', async () => {
+    const { app } = await buildJourneysApp(engine())
+    const name = unique('steps')
+    const id = await createFlow(app, waitingFlow(name))
+    const empty = await call(app, 'GET', `/api/flows/${id}/steps`)
+    expect(empty.statusCode).toBe(200)
+    expectDocumented(app, 'GET', '/api/flows/{id}/steps', empty)
+    expect(empty.json()).toEqual({ steps: {} })
+    for (const user of [unique('ann'), unique('bob')]) expect((await triggerEvent(app, { name, userId: user })).statusCode).toBe(202)
+    const counted = await eventually('both runs wait at pause', async () => {
+      const response = await call(app, 'GET', `/api/flows/${id}/steps`)
+      return response.json<{ steps: Record<string, { waiting: number }> }>().steps.pause?.waiting === 2 ? response : undefined
+    })
+    expectDocumented(app, 'GET', '/api/flows/{id}/steps', counted)
+    expect(counted.json()).toEqual({ steps: { pause: { running: 0, waiting: 2 } } })
+  })
+
   it('answers 404 GW_ERR_FLOW_NOT_FOUND for a flow or a version that does not exist', async () => {
     const { app } = await buildJourneysApp(engine())
     const id = await createFlow(app, quickFlow(unique('missing')))
     for (const [method, url, route] of [
       ['GET', '/api/flows/no-such-flow', '/api/flows/{id}'],
       ['GET', `/api/flows/${id}?version=2`, '/api/flows/{id}'],
+      ['GET', '/api/flows/no-such-flow/steps', '/api/flows/{id}/steps'],
       ['PUT', '/api/flows/no-such-flow', '/api/flows/{id}'],
       ['POST', '/api/flows/no-such-flow/disable', '/api/flows/{id}/disable'],
       ['POST', '/api/flows/no-such-flow/enable', '/api/flows/{id}/enable'],

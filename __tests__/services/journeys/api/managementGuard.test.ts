@@ -45,7 +45,7 @@ describe.each(backends)('who may manage flows and runs, on %s', (backend) => {
     const operations = journeysOperations(app)
     const guarded = operations.filter(([, path]) => path !== '/api/trigger-event')
     expect(guarded.map(([method, path]) => `${method} ${path}`).sort()).toEqual([
-      'DELETE /api/flows/{id}', 'GET /api/analytics', 'GET /api/events', 'GET /api/events/{id}', 'GET /api/flows', 'GET /api/flows/{id}', 'GET /api/runs', 'GET /api/runs/{id}',
+      'DELETE /api/flows/{id}', 'GET /api/analytics', 'GET /api/events', 'GET /api/events/{id}', 'GET /api/flows', 'GET /api/flows/{id}', 'GET /api/flows/{id}/steps', 'GET /api/runs', 'GET /api/runs/{id}',
       'POST /api/flows', 'POST /api/flows/validate', 'POST /api/flows/{id}/disable', 'POST /api/flows/{id}/enable',
       'POST /api/runs/{id}/cancel', 'POST /api/runs/{id}/retry', 'PUT /api/flows/{id}'
     ])

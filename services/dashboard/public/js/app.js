@@ -40,7 +40,7 @@ async function refresh (mounted) {
     if (error?.status === 401 || mounted !== current) return POLL_MS
     mounted.failing = true
     notify(`Could not refresh: ${describeError(error)}`, 'error')
-    // Over the admin quota (or the engine unavailable): wait as long as the gateway asks.
+    // Over a quota (or the engine unavailable): wait as long as the gateway asks.
     return Math.max(POLL_MS, (error?.retryAfterSeconds ?? 0) * 1000)
   }
 }

@@ -17,6 +17,14 @@ export function flowEdges (definition) {
   return edges
 }
 
+/** How many runs are at a step, in words ("2 waiting", "1 running, 3 waiting"); undefined when none. */
+export function atStep (count) {
+  const parts = []
+  if ((count?.running ?? 0) > 0) parts.push(`${count.running} running`)
+  if ((count?.waiting ?? 0) > 0) parts.push(`${count.waiting} waiting`)
+  return parts.length === 0 ? undefined : parts.join(', ')
+}
+
 /** Text that fits a node: long ids are cut, the full id stays in the node's title. */
 function fit (text, max = 20) {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
@@ -29,7 +37,7 @@ function pathOf (points) {
 /**
  * The SVG of a flow's graph: each step's node shows its id and type; the trigger's shows the event
  * and, given `active`, how many runs are still going. `steps` (optional) maps a step id to how many
- * runs are on it now, shown on its node (the API does not report that yet).
+ * active runs are at it now, `{running, waiting}` as GET /api/flows/:id/steps reports them.
  */
 export function drawFlow (definition, { active, steps: counts = {} } = {}) {
   const graph = new window.dagre.graphlib.Graph({ multigraph: true })
@@ -76,13 +84,13 @@ export function drawFlow (definition, { active, steps: counts = {} } = {}) {
     const x = node.x - node.width / 2
     const y = node.y - node.height / 2
     const isTrigger = id === TRIGGER
-    const count = isTrigger ? undefined : counts[id]
-    const group = svg('g', { class: `node node-${isTrigger ? 'trigger' : 'step'}`, 'data-step': isTrigger ? null : id },
-      svg('title', {}, isTrigger ? `Trigger: event ${node.label}${active === undefined ? '' : `, ${active} runs going`}` : `Step ${id} (${node.type})${count === undefined ? '' : `: ${count} runs here now`}`),
+    const here = isTrigger ? undefined : atStep(counts[id])
+    const group = svg('g', { class: `node node-${isTrigger ? 'trigger' : 'step'}${here === undefined ? '' : ' node-busy'}`, 'data-step': isTrigger ? null : id },
+      svg('title', {}, isTrigger ? `Trigger: event ${node.label}${active === undefined ? '' : `, ${active} runs going`}` : `Step ${id} (${node.type})${here === undefined ? '' : `: runs here now, ${here}`}`),
       svg('rect', { x, y, width: node.width, height: node.height, rx: 8 }),
       svg('text', { class: 'node-id', x: node.x, y: y + 22, 'text-anchor': 'middle' }, fit(isTrigger ? `on ${node.label}` : id)),
       svg('text', { class: 'node-type', x: node.x, y: y + 42, 'text-anchor': 'middle' },
-        isTrigger ? (active === undefined ? 'trigger' : `trigger · ${active} going`) : count === undefined ? node.type : `${node.type} · ${count} here`)
+        isTrigger ? (active === undefined ? 'trigger' : `trigger · ${active} going`) : here === undefined ? node.type : fit(`${node.type} · ${here}`, 26))
     )
     root.append(group)
   }

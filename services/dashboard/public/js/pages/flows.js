@@ -10,8 +10,8 @@ import { href } from '../router.js'
 /** How many of a flow's newest runs its page lists. */
 const RECENT_RUNS = 10
 /**
- * The flow itself (definition, state, counts) is read every this many polls, its runs every poll:
- * the dashboard's calls count against the admin quota (RATE_LIMIT_ADMIN_MAX, 60 a minute by default).
+ * The flow itself (definition, state, counts, runs at each step) is read every this many polls, its runs every poll:
+ * what changes often is read often, and the rest a third as often, to keep each open page's calls few.
  */
 const FLOW_EVERY_POLLS = 3
 
@@ -122,17 +122,18 @@ function mountDetail (view, id) {
   async function refresh () {
     const readFlow = flowStale || polls % FLOW_EVERY_POLLS === 0
     polls += 1
-    const [flow, recent] = await Promise.all([
+    const [flow, atSteps, recent] = await Promise.all([
       readFlow ? get(`/api/flows/${encodeURIComponent(id)}`) : undefined,
+      readFlow ? get(`/api/flows/${encodeURIComponent(id)}/steps`) : undefined,
       get(withQuery('/api/runs', { flowId: id, limit: RECENT_RUNS }))
     ])
     renderRuns(recent)
     if (flow === undefined) return
     flowStale = false
-    renderFlow(flow)
+    renderFlow(flow, atSteps.steps)
   }
 
-  function renderFlow (flow) {
+  function renderFlow (flow, steps) {
     heading.textContent = flow.name
     document.title = `${flow.name} · Flows · Event gateway`
     if (eventInput.value === '' && document.activeElement !== eventInput) eventInput.value = flow.trigger
@@ -146,11 +147,11 @@ function mountDetail (view, id) {
         h('dt', {}, 'State'), h('dd', {}, badge(flow.enabled ? 'enabled' : 'disabled'), ' ', toggleButton(flow, reread)),
         h('dt', {}, 'Runs'), h('dd', {}, counts(flow.runs))))
     const active = activeRuns(flow)
-    const key = JSON.stringify([flow.shownVersion, active])
-    // Redrawn only when the version or the count changes, so the graph does not flicker every poll.
+    const key = JSON.stringify([flow.shownVersion, active, steps])
+    // Redrawn only when the version or a count changes, so the graph does not flicker every poll.
     if (key !== shownDefinition) {
       shownDefinition = key
-      replaceChildren(graph, drawFlow(flow.definition, { active }))
+      replaceChildren(graph, drawFlow(flow.definition, { active, steps }))
     }
   }
 

@@ -62,6 +62,26 @@ function seriesOverTime (rows, grid, bucketMs, keys) {
   return { totals, series }
 }
 
+/** Outbound destinations shown in the Breaker card; the rest are counted. */
+const MAX_DESTINATIONS = 8
+
+/**
+ * The journeys' outbound destinations (email provider, webhook origins), each with its breaker's
+ * state and, while open, when it lets a probe through: those not closed first, then the most recently called.
+ */
+function destinationRows (destinations) {
+  const sorted = [...destinations].sort((a, b) => Number(a.state === 'closed') - Number(b.state === 'closed'))
+  const rows = sorted.slice(0, MAX_DESTINATIONS).map((destination) => [
+    h('dt', { class: 'origin', 'data-origin': destination.origin }, destination.origin),
+    h('dd', { 'data-origin': destination.origin }, badge(destination.state),
+      destination.retryAfterMs === undefined ? null : h('span', { class: 'retry-after' }, ` probe in ${duration(destination.retryAfterMs)}`))
+  ])
+  const hidden = sorted.slice(MAX_DESTINATIONS)
+  if (hidden.length === 0) return rows
+  const notClosed = hidden.filter((destination) => destination.state !== 'closed').length
+  return [...rows, h('dt', {}, `${hidden.length} more destinations`), h('dd', {}, notClosed === 0 ? 'all closed' : `${notClosed} not closed`)]
+}
+
 function statCard (title, body) {
   return h('section', { class: 'card', 'aria-label': title }, h('h2', {}, title), body)
 }
@@ -111,11 +131,11 @@ export function mountOverview (view) {
       h('dt', {}, 'Deferred (waits, retries)'), h('dd', { 'data-queue': 'deferred' }, String(queue.deferred ?? '—')),
       h('dt', {}, 'Active'), h('dd', { 'data-queue': 'active' }, String(queue.active ?? '—'))
     )
-    // /health reports event.com's breaker; the journeys' per-destination breakers are not exposed there.
     const breaker = health.breaker ?? {}
     const breakerList = h('dl', { class: 'stats' },
       h('dt', {}, 'event.com'), h('dd', {}, badge(breaker.state ?? 'unknown')),
-      h('dt', {}, 'Failures in a row'), h('dd', {}, String(breaker.consecutiveFailures ?? '—')))
+      h('dt', {}, 'Failures in a row'), h('dd', {}, String(breaker.consecutiveFailures ?? '—')),
+      destinationRows(health.journeys?.destinations ?? []))
     replaceChildren(cards,
       statCard('Runs by status', runList),
       statCard('Queue', queueList),
