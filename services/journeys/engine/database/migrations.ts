@@ -148,6 +148,10 @@ export const migrations: readonly string[] = [
   UPDATE journeys.step_attempts SET type = 'unknown' WHERE type IS NULL;
   ALTER TABLE journeys.step_attempts ALTER COLUMN type SET NOT NULL;
   CREATE INDEX step_attempts_started ON journeys.step_attempts (started_at) INCLUDE (type, outcome, ended_at);
+  `,
+  // 3: a flow's active runs (the runs at each of its steps), read without its finished ones.
+  `
+  CREATE INDEX runs_flow_active ON journeys.runs (flow_id) WHERE ended_at IS NULL;
   `
 ]
 
