@@ -1,6 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
+import { startTestEngine } from './testEngine.js'
+import type { TestEngine } from './testEngine.js'
 
 /** A dashboard of a few known files in a temporary folder, so tests do not depend on the real pages' content. */
 export const dashboardFiles: Readonly<Record<string, string>> = {
@@ -21,4 +24,26 @@ export function writeDashboardFiles (): { readonly dir: string, readonly remove:
     writeFileSync(join(dir, path), text)
   }
   return { dir, remove: () => { rmSync(dir, { recursive: true, force: true }) } }
+}
+
+/**
+ * What a dashboard suite shares: an engine that takes no steps, and the known files, set up before
+ * its tests and removed after them.
+ */
+export function dashboardSuite (): { readonly engine: () => TestEngine, readonly dir: () => string } {
+  let engine: TestEngine | undefined
+  let files: ReturnType<typeof writeDashboardFiles> | undefined
+  beforeAll(async () => {
+    engine = await startTestEngine('pglite', { work: false })
+    files = writeDashboardFiles()
+  }, 60_000)
+  afterAll(async () => {
+    await engine?.stop()
+    files?.remove()
+  })
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the dashboard suite has not started')
+    return value
+  }
+  return { engine: () => ready(engine), dir: () => ready(files).dir }
 }

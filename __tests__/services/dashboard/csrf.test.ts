@@ -1,10 +1,9 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sessionCookie } from '../../../services/dashboard/session.js'
-import { writeDashboardFiles } from '../../helpers/dashboardFiles.js'
+import { dashboardSuite } from '../../helpers/dashboardFiles.js'
 import { buildJourneysApp, emailFlow } from '../../helpers/journeysApp.js'
-import { startTestEngine, unique } from '../../helpers/testEngine.js'
-import type { TestEngine } from '../../helpers/testEngine.js'
+import { unique } from '../../helpers/testEngine.js'
 
 const adminToken = 'csrf-admin-token-0123456789abcdef'
 const remoteAddress = '198.51.100.4'
@@ -35,19 +34,10 @@ function createFlow (app: FastifyInstance, options: { cookies?: Record<string, s
 }
 
 describe('CSRF on the management API', () => {
-  let t: TestEngine
-  let files: ReturnType<typeof writeDashboardFiles>
-  beforeAll(async () => {
-    t = await startTestEngine('pglite', { work: false })
-    files = writeDashboardFiles()
-  }, 60_000)
-  afterAll(async () => {
-    await t.stop()
-    files.remove()
-  })
+  const suite = dashboardSuite()
 
   it('refuses a change authenticated by the session cookie alone without the session\'s x-csrf-token, or with a wrong one', async () => {
-    const { app } = await buildJourneysApp(t, { adminToken, publicDir: files.dir })
+    const { app } = await buildJourneysApp(suite.engine(), { adminToken, publicDir: suite.dir() })
     const browser = await logIn(app)
     for (const headers of [{}, { 'x-csrf-token': 'forged' }, { 'x-csrf-token': `${browser.csrfToken}x` }]) {
       const refused = await createFlow(app, { cookies: browser.cookies, headers })
@@ -60,7 +50,7 @@ describe('CSRF on the management API', () => {
   })
 
   it('accepts it with the token, and reads with the cookie alone', async () => {
-    const { app } = await buildJourneysApp(t, { adminToken, publicDir: files.dir })
+    const { app } = await buildJourneysApp(suite.engine(), { adminToken, publicDir: suite.dir() })
     const browser = await logIn(app)
     const created = await createFlow(app, { cookies: browser.cookies, headers: { 'x-csrf-token': browser.csrfToken } })
     expect(created.statusCode).toBe(201)
@@ -74,14 +64,14 @@ describe('CSRF on the management API', () => {
   })
 
   it('needs no CSRF token from a bearer of ADMIN_TOKEN, nor from this machine without a cookie', async () => {
-    const guarded = await buildJourneysApp(t, { adminToken, publicDir: files.dir })
+    const guarded = await buildJourneysApp(suite.engine(), { adminToken, publicDir: suite.dir() })
     expect((await createFlow(guarded.app, { headers: { authorization: `Bearer ${adminToken}` } })).statusCode).toBe(201)
-    const open = await buildJourneysApp(t, { publicDir: files.dir })
+    const open = await buildJourneysApp(suite.engine(), { publicDir: suite.dir() })
     expect((await createFlow(open.app, { remoteAddress: '127.0.0.1' })).statusCode).toBe(201)
   })
 
   it('gives this machine a session without ADMIN_TOKEN, whose cookie then needs the CSRF token like any other', async () => {
-    const { app } = await buildJourneysApp(t, { publicDir: files.dir })
+    const { app } = await buildJourneysApp(suite.engine(), { publicDir: suite.dir() })
     const session = await app.inject('/dashboard/session')
     expect(session.json()).toEqual({ authenticated: true, csrfToken: expect.any(String) as unknown, mode: 'loopback' })
     const cookies = { [sessionCookie]: session.cookies.find((cookie) => cookie.name === sessionCookie)?.value ?? '' }
@@ -93,7 +83,7 @@ describe('CSRF on the management API', () => {
   })
 
   it('refuses a change sent by another site\'s page, whatever vouches for it', async () => {
-    const guarded = await buildJourneysApp(t, { adminToken, publicDir: files.dir })
+    const guarded = await buildJourneysApp(suite.engine(), { adminToken, publicDir: suite.dir() })
     const browser = await logIn(guarded.app)
     const withToken = { 'x-csrf-token': browser.csrfToken, authorization: `Bearer ${adminToken}` }
     for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://attacker.example' }, { origin: 'null' }]) {
@@ -103,7 +93,7 @@ describe('CSRF on the management API', () => {
     }
     const sameOrigin = await createFlow(guarded.app, { cookies: browser.cookies, headers: { 'x-csrf-token': browser.csrfToken, 'sec-fetch-site': 'same-origin', origin: 'http://localhost:80' } })
     expect(sameOrigin.statusCode).toBe(201)
-    const open = await buildJourneysApp(t, { publicDir: files.dir })
+    const open = await buildJourneysApp(suite.engine(), { publicDir: suite.dir() })
     expect((await createFlow(open.app, { remoteAddress: '127.0.0.1', headers: { 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(403)
     // Reads are not changes: a cross-site page cannot read the answer anyway.
     expect((await open.app.inject({ url: '/api/flows', headers: { 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(200)
@@ -111,19 +101,10 @@ describe('CSRF on the management API', () => {
 })
 
 describe('the quota of a dashboard session', () => {
-  let t: TestEngine
-  let files: ReturnType<typeof writeDashboardFiles>
-  beforeAll(async () => {
-    t = await startTestEngine('pglite', { work: false })
-    files = writeDashboardFiles()
-  }, 60_000)
-  afterAll(async () => {
-    await t.stop()
-    files.remove()
-  })
+  const suite = dashboardSuite()
 
   it('counts a logged-in browser\'s polling against the read quota, while bearer calls and logins keep the small admin quota', async () => {
-    const { app } = await buildJourneysApp(t, { adminToken, publicDir: files.dir, config: { http: { rateLimitAdminMax: 3, rateLimitMax: 1000 } } })
+    const { app } = await buildJourneysApp(suite.engine(), { adminToken, publicDir: suite.dir(), config: { http: { rateLimitAdminMax: 3, rateLimitMax: 1000 } } })
     // The login is one admin call.
     const browser = await logIn(app)
     for (let poll = 0; poll < 10; poll++) {

@@ -2,31 +2,20 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { contentSecurityPolicy } from '../../../services/dashboard/contentSecurityPolicy.js'
 import { defaultPublicDir, projectRoot } from '../../../services/dashboard/publicFiles.js'
-import { dashboardFiles, writeDashboardFiles } from '../../helpers/dashboardFiles.js'
+import { dashboardFiles, dashboardSuite } from '../../helpers/dashboardFiles.js'
 import { buildJourneysApp } from '../../helpers/journeysApp.js'
-import { startTestEngine } from '../../helpers/testEngine.js'
-import type { TestEngine } from '../../helpers/testEngine.js'
 
 const require = createRequire(import.meta.url)
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 
 describe('the dashboard\'s pages', () => {
-  let t: TestEngine
-  let files: ReturnType<typeof writeDashboardFiles>
-  beforeAll(async () => {
-    t = await startTestEngine('pglite', { work: false })
-    files = writeDashboardFiles()
-  }, 60_000)
-  afterAll(async () => {
-    await t.stop()
-    files.remove()
-  })
+  const suite = dashboardSuite()
 
   it('serves the pages, scripts and styles from its folder at /dashboard/, with their types', async () => {
-    const { app } = await buildJourneysApp(t, { publicDir: files.dir })
+    const { app } = await buildJourneysApp(suite.engine(), { publicDir: suite.dir() })
     const index = await app.inject('/dashboard/')
     expect(index.statusCode).toBe(200)
     expect(index.headers['content-type']).toBe('text/html; charset=utf-8')
@@ -42,14 +31,14 @@ describe('the dashboard\'s pages', () => {
   })
 
   it('sends /dashboard on to /dashboard/', async () => {
-    const { app } = await buildJourneysApp(t, { publicDir: files.dir })
+    const { app } = await buildJourneysApp(suite.engine(), { publicDir: suite.dir() })
     const response = await app.inject('/dashboard')
     expect(response.statusCode).toBe(301)
     expect(response.headers.location).toBe('/dashboard/')
   })
 
   it('serves chart.js and dagre from their packages under /dashboard/vendor/, and nothing else from node_modules', async () => {
-    const { app } = await buildJourneysApp(t, { publicDir: files.dir })
+    const { app } = await buildJourneysApp(suite.engine(), { publicDir: suite.dir() })
     const chart = await app.inject('/dashboard/vendor/chart.umd.js')
     expect(chart.statusCode).toBe(200)
     expect(chart.headers['content-type']).toBe('application/javascript; charset=utf-8')
@@ -66,7 +55,7 @@ describe('the dashboard\'s pages', () => {
   })
 
   it('puts the strict Content Security Policy, nosniff and no-referrer on every answer: pages, files, redirects, errors', async () => {
-    const { app } = await buildJourneysApp(t, { publicDir: files.dir })
+    const { app } = await buildJourneysApp(suite.engine(), { publicDir: suite.dir() })
     expect(contentSecurityPolicy).toBe("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
     for (const url of ['/dashboard/', '/dashboard/js/app.js', '/dashboard/vendor/chart.umd.js', '/dashboard', '/dashboard/missing.html', '/dashboard/session']) {
       const response = await app.inject(url)
@@ -82,7 +71,7 @@ describe('the dashboard\'s pages', () => {
   })
 
   it('answers only this machine while ADMIN_TOKEN is unset: another gets a 401 problem, and so does a page rebound to 127.0.0.1 under another name', async () => {
-    const { app } = await buildJourneysApp(t, { publicDir: files.dir })
+    const { app } = await buildJourneysApp(suite.engine(), { publicDir: suite.dir() })
     for (const url of ['/dashboard/', '/dashboard/login.html', '/dashboard/vendor/chart.umd.js', '/dashboard/session']) {
       const remote = await app.inject({ url, remoteAddress: '192.168.1.20' })
       expect(remote.statusCode, url).toBe(401)

@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DashboardSessions } from '../../../services/dashboard/index.js'
 import { sessionCookie, sessionMaxAgeMs } from '../../../services/dashboard/session.js'
-import { writeDashboardFiles } from '../../helpers/dashboardFiles.js'
+import { dashboardSuite } from '../../helpers/dashboardFiles.js'
 import { buildJourneysApp } from '../../helpers/journeysApp.js'
-import { startTestEngine } from '../../helpers/testEngine.js'
-import type { TestEngine } from '../../helpers/testEngine.js'
 
 const adminToken = 'dashboard-admin-token-0123456789'
 const remoteAddress = '203.0.113.9'
@@ -21,18 +19,9 @@ function sessionOf (response: LightMyRequestResponse): string {
 }
 
 describe('logging in to the dashboard with ADMIN_TOKEN set', () => {
-  let t: TestEngine
-  let files: ReturnType<typeof writeDashboardFiles>
-  beforeAll(async () => {
-    t = await startTestEngine('pglite', { work: false })
-    files = writeDashboardFiles()
-  }, 60_000)
-  afterAll(async () => {
-    await t.stop()
-    files.remove()
-  })
+  const suite = dashboardSuite()
 
-  const build = (): ReturnType<typeof buildJourneysApp> => buildJourneysApp(t, { adminToken, publicDir: files.dir })
+  const build = (): ReturnType<typeof buildJourneysApp> => buildJourneysApp(suite.engine(), { adminToken, publicDir: suite.dir() })
 
   it('sends a page request without a session to the login page, refuses other files, and serves what the login page needs', async () => {
     const { app } = await build()
@@ -107,7 +96,7 @@ describe('logging in to the dashboard with ADMIN_TOKEN set', () => {
     const later = `${id}.${Number(expiry) + 86_400_000}.${signature}`
     expect((await app.inject({ url: '/dashboard/', remoteAddress, cookies: { [sessionCookie]: later } })).statusCode).toBe(303)
 
-    const other = await buildJourneysApp(t, { adminToken: 'another-admin-token-0123456789', publicDir: files.dir })
+    const other = await buildJourneysApp(suite.engine(), { adminToken: 'another-admin-token-0123456789', publicDir: suite.dir() })
     const foreign = sessionOf(await formLogin(other.app, 'another-admin-token-0123456789'))
     expect((await app.inject({ url: '/api/flows', remoteAddress, cookies: { [sessionCookie]: foreign } })).statusCode).toBe(401)
 
