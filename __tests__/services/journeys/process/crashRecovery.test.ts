@@ -62,6 +62,27 @@ function gateway (env: Record<string, string>): GatewayProcess {
   return started
 }
 
+/** A webhook call to `${path}/<user>`, then an email: what follows a call must run once, whatever befalls the call. */
+function callThenEmail (event: string, path: string): Record<string, unknown> {
+  return {
+    name: `a call, then an email (${event})`,
+    trigger: { event, next: ['call'] },
+    entry: 'always',
+    steps: [
+      { id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${path}/{{user.id}}`, next: ['then'] },
+      { id: 'then', type: 'email', to: '{{user.email}}', subject: 'After the call', text: 'Once' }
+    ]
+  }
+}
+
+/** The run, once the gateway at `url` has completed it. */
+function completed (url: string, runId: string, withinMs: number): Promise<Answer> {
+  return eventually('the run completes after the restart', async () => {
+    const { body } = await json(`${url}/api/runs/${runId}`)
+    return body.status === 'completed' ? body : undefined
+  }, withinMs, 100)
+}
+
 describe.each(backends)('a gateway process killed on %s', (backend) => {
   it('keeps a run waiting through the crash: after a restart the wait ends and the rest runs once', async () => {
     const env = await storage(backend)
@@ -87,10 +108,7 @@ describe.each(backends)('a gateway process killed on %s', (backend) => {
     expect(await first.kill('SIGKILL')).toBeNull()
     const second = gateway(env)
     const again = await second.ready()
-    const run = await eventually('the run completes after the restart', async () => {
-      const { body } = await json(`${again}/api/runs/${runId}`)
-      return body.status === 'completed' ? body : undefined
-    }, 30_000, 100)
+    const run = await completed(again, runId, 30_000)
     expect(run.steps?.map((step) => [step.id, step.status])).toEqual([['hello', 'succeeded'], ['pause', 'succeeded'], ['after', 'succeeded']])
     expect(mocks.email.received().sent.filter((email) => email.to === `${user}@example.com`)).toHaveLength(1)
     expect(mocks.webhooks.received().requests.filter((hook) => hook.path === `/after/${user}`)).toHaveLength(1)
@@ -101,15 +119,7 @@ describe.each(backends)('a gateway process killed on %s', (backend) => {
     const user = `crash-call-${backend}-${Date.now()}`
     const first = gateway(env)
     const url = await first.ready()
-    const created = await json(`${url}/api/flows`, 'POST', {
-      name: 'a call cut off',
-      trigger: { event: 'crash-call', next: ['call'] },
-      entry: 'always',
-      steps: [
-        { id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/cut/{{user.id}}`, next: ['then'] },
-        { id: 'then', type: 'email', to: '{{user.email}}', subject: 'After the call', text: 'Once' }
-      ]
-    })
+    const created = await json(`${url}/api/flows`, 'POST', callThenEmail('crash-call', 'cut'))
     expect(created.status).toBe(201)
     mocks.webhooks.setScenario({ name: 'hanging' })
     onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
@@ -121,10 +131,7 @@ describe.each(backends)('a gateway process killed on %s', (backend) => {
     mocks.webhooks.setScenario({ name: 'healthy' })
     const second = gateway(env)
     const again = await second.ready()
-    const run = await eventually('the run completes after the restart', async () => {
-      const { body } = await json(`${again}/api/runs/${runId}`)
-      return body.status === 'completed' ? body : undefined
-    }, 40_000, 200)
+    const run = await completed(again, runId, 40_000)
 
     const calls = mocks.webhooks.received().requests.filter((hook) => hook.path === `/cut/${user}`)
     expect(calls).toHaveLength(2)
@@ -158,15 +165,7 @@ describe('a gateway process stopped with SIGTERM', () => {
     const user = `graceful-${Date.now()}`
     const first = gateway(env)
     const url = await first.ready()
-    const created = await json(`${url}/api/flows`, 'POST', {
-      name: 'stopped gracefully',
-      trigger: { event: 'graceful', next: ['call'] },
-      entry: 'always',
-      steps: [
-        { id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/graceful/{{user.id}}`, next: ['then'] },
-        { id: 'then', type: 'email', to: '{{user.email}}', subject: 'After the call', text: 'Once' }
-      ]
-    })
+    const created = await json(`${url}/api/flows`, 'POST', callThenEmail('graceful', 'graceful'))
     expect(created.status).toBe(201)
     // Slower than the SIGTERM that follows, well within STEP_TIMEOUT_MS.
     mocks.webhooks.setScenario({ name: 'slow', delayMs: 700 })
@@ -180,10 +179,7 @@ describe('a gateway process stopped with SIGTERM', () => {
     mocks.webhooks.setScenario({ name: 'healthy' })
     const second = gateway(env)
     const again = await second.ready()
-    const run = await eventually('the run completes after the restart', async () => {
-      const { body } = await json(`${again}/api/runs/${runId}`)
-      return body.status === 'completed' ? body : undefined
-    }, 30_000, 100)
+    const run = await completed(again, runId, 30_000)
 
     const call = run.steps?.find((step) => step.id === 'call')
     // Finished before the process exited: one attempt, succeeded, not one cut off.
