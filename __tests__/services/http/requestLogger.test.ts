@@ -2,11 +2,10 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger } from 'fastify'
 import pino from 'pino'
-import type { LevelWithSilent } from 'pino'
 import { defaultConfig } from '../../../services/config.js'
 import { httpServerOptions } from '../../../services/http/httpPlugin.js'
 
-async function requestLoggerIs (level: LevelWithSilent, routeLevel?: LevelWithSilent): Promise<{ parent: boolean, level: string }> {
+async function requestLoggerIs (level: string, routeLevel?: string): Promise<{ parent: boolean, level: string }> {
   const logger: FastifyBaseLogger = pino({ level })
   const app = Fastify({ ...httpServerOptions(defaultConfig.http), loggerInstance: logger })
   onTestFinished(() => app.close())
