@@ -6,7 +6,6 @@ import { parseJsonBody } from './parseJsonBody.js'
 import { errorHandler, notFoundHandler, routeNotFound } from './problem.js'
 import { clientErrorHandler, frameworkErrors } from './protocolErrors.js'
 import { requestIdHeader, requestIdOptions } from './requestId.js'
-import { childLoggerFactory } from './requestLogger.js'
 import { failRequest, takeFailure } from './socketRequests.js'
 import type { HttpSettings } from './settings.js'
 import { validatorCompiler } from './validators.js'
@@ -20,7 +19,6 @@ export type HttpPluginOptions = Pick<HttpSettings, 'bodyTimeoutMs'>
 export function httpServerOptions (settings: Pick<HttpSettings, 'maxConnections' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'>): FastifyServerOptions {
   return {
     ...requestIdOptions,
-    childLoggerFactory,
     serverFactory: httpServerFactory(settings),
     bodyLimit: maxBodyBytes,
     // Ids are opaque and may be long; the params schemas bound them.
