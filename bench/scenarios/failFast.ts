@@ -2,6 +2,7 @@ import type { BenchOptions } from '../benchOptions.js'
 import { alternate, medianRatio, summarize } from '../compareTargets.js'
 import { lightUserId } from '../dataset.js'
 import { loadHeader, loadRow } from '../loadRows.js'
+import { peerLabel, peerRatio } from '../peerRow.js'
 import type { LoadTarget } from '../loadRun.js'
 import { checkSameResponse } from '../responseCheck.js'
 import { startServer, startServers, stopServers } from '../serverProcess.js'
@@ -47,26 +48,35 @@ export async function failFast (options: BenchOptions): Promise<Table> {
   const upstream = await startServer('servers/upstreamServer.ts', { args: ['--mode=unavailable'] })
   const servers = await startServers([
     ['servers/gatewayServer.ts', { args: ['--size=1000', `--upstream=${upstream.url}`, `--breaker-base-ms=${breakerBaseMs}`] }],
-    ['servers/bareServer.ts', { args: ['--size=1000'] }]
+    ['servers/bareServer.ts', { args: ['--size=1000'] }],
+    ['servers/peerServer.ts', { args: ['--size=1000', `--upstream=${upstream.url}`, `--open-ms=${breakerBaseMs}`] }]
   ]).catch(async (error: unknown) => { await upstream.stop(); throw error })
-  const [gateway, bare] = servers
+  const [gateway, bare, peer] = servers
   try {
-    if (gateway === undefined || bare === undefined) throw new Error('fail-fast servers did not start')
-    for (let trip = 0; trip < tripRequests; trip++) {
-      const response = await fetch(`${gateway.url}/addEvent`, { method: 'POST', body, headers, signal: AbortSignal.timeout(10_000) })
-      await response.arrayBuffer()
+    if (gateway === undefined || bare === undefined || peer === undefined) throw new Error('fail-fast servers did not start')
+    for (const subject of [gateway, peer]) {
+      for (let trip = 0; trip < tripRequests; trip++) {
+        const response = await fetch(`${subject.url}/addEvent`, { method: 'POST', body, headers, signal: AbortSignal.timeout(10_000) })
+        await response.arrayBuffer()
+      }
     }
     const stateBefore = await breakerState(gateway.url)
     if (stateBefore !== 'open') throw new Error(`the breaker is ${stateBefore} after ${tripRequests} failed writes, not open`)
+    const peerBefore = await breakerState(peer.url)
+    if (peerBefore !== 'open') throw new Error(`the peer's breaker is ${peerBefore} after ${tripRequests} failed writes, not open`)
+    const peerAnswer = await fetch(`${peer.url}/addEvent`, { method: 'POST', body, headers, signal: AbortSignal.timeout(10_000) })
+    const peerBytes = Buffer.byteLength(await peerAnswer.text())
+    if (peerAnswer.status !== 503) throw new Error(`the peer answered ${peerAnswer.status} with its breaker open, not 503`)
     await primeBare(gateway.url, bare.url)
     // Each problem body carries its own request id (same length), so only the length can match.
     const check = await checkSameResponse(`${gateway.url}/addEvent`, `${bare.url}/addEvent`, { method: 'POST', body, headers }, 'length')
 
-    const [ours, reference] = await alternate([
+    const [ours, reference, peerRuns] = await alternate([
       { label: 'gateway, breaker open', target: post(gateway.url), pids: [gateway.pid] },
-      { label: 'bare Fastify, same 503 bytes', target: post(bare.url), pids: [bare.pid] }
+      { label: 'bare Fastify, same 503 bytes', target: post(bare.url), pids: [bare.pid] },
+      { label: `${peerLabel}, breaker open`, target: post(peer.url), pids: [peer.pid] }
     ], options.compare)
-    if (ours === undefined || reference === undefined) throw new Error('a fail-fast arm did not run')
+    if (ours === undefined || reference === undefined || peerRuns === undefined) throw new Error('a fail-fast arm did not run')
     const stateAfter = await breakerState(gateway.url)
     const ratio = medianRatio(ours, reference)
     const caseLabel = 'POST /addEvent, breaker open'
@@ -75,10 +85,12 @@ export async function failFast (options: BenchOptions): Promise<Table> {
       header: loadHeader,
       rows: [
         loadRow(caseLabel, summarize(ours), formatRatio(ratio), `≥ ${target} × bare`, verdict(ratio >= target)),
-        loadRow(caseLabel, summarize(reference), '1.00 (reference)')
+        loadRow(caseLabel, summarize(reference), '1.00 (reference)'),
+        loadRow(caseLabel, summarize(peerRuns), peerRatio(peerRuns, reference, ours))
       ],
       notes: [
         `response: 503, ${check.bytes} B problem+json with Retry-After (the bare reference replays one the gateway sent); breaker tripped by ${tripRequests} writes answered 503 by event.com; still ${stateAfter} after the runs.`,
+        `peer: servers/peerServer.ts, the seed design as a user would build it; its breaker is checked in the handler, after the body is parsed and validated, and its 503 is its own ${peerBytes} B JSON body with Retry-After.`,
         ...check.mismatch === undefined ? [] : [check.mismatch]
       ]
     }

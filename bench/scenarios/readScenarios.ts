@@ -3,6 +3,7 @@ import { alternate, medianRatio, summarize } from '../compareTargets.js'
 import type { ArmRuns } from '../compareTargets.js'
 import { heavyUserEvents, heavyUserId, lightUserEvents, lightUserId } from '../dataset.js'
 import { loadHeader, loadRow } from '../loadRows.js'
+import { peerLabel, peerRatio } from '../peerRow.js'
 import { checkSameResponse } from '../responseCheck.js'
 import type { ServerProcess } from '../serverProcess.js'
 import { startServers, stopServers } from '../serverProcess.js'
@@ -17,8 +18,8 @@ const growthTarget = 0.95
 interface Measured { readonly gateway: ArmRuns, readonly ratio: number }
 
 /**
- * Scenarios 1 and 2. Per store size, one process each for the gateway, the seed design and the
- * bare reference, each seeded once; /getEvents runs against the same processes at the large size.
+ * Scenarios 1 and 2. Per store size, one process each for the gateway, the seed design, the peer
+ * and the bare reference, each seeded once; /getEvents runs against the same processes at the large size.
  * Every arm reads the same URL over and over, so a page cache in the gateway is always hot.
  */
 export async function readScenarios (options: BenchOptions): Promise<Table[]> {
@@ -34,7 +35,8 @@ export async function readScenarios (options: BenchOptions): Promise<Table[]> {
       startServers([
         ['servers/gatewayServer.ts', { args }],
         ['servers/seedDesignServer.ts', { args }],
-        ['servers/bareServer.ts', { args }]
+        ['servers/bareServer.ts', { args }],
+        ['servers/peerServer.ts', { args }]
       ]),
       // The original design spends its ~5 s waiting on timers, not on CPU: it overlaps the seeding
       // of the large stores, which measures nothing, rather than adding its own seconds.
@@ -43,28 +45,30 @@ export async function readScenarios (options: BenchOptions): Promise<Table[]> {
         : Promise.resolve([])
     ])
     originalDesign.push(...originalRows)
-    const [gateway, seed, bare] = servers
+    const [gateway, seed, bare, peer] = servers
     try {
-      if (gateway === undefined || seed === undefined || bare === undefined) throw new Error('read servers did not start')
+      if (gateway === undefined || seed === undefined || bare === undefined || peer === undefined) throw new Error('read servers did not start')
       const heavy = options.heavyUserAtEverySize || size === options.largeSize
       for (const [userId, events] of [[lightUserId, lightUserEvents], ...heavy ? [[heavyUserId, heavyUserEvents(size)] as const] : []] as const) {
         const path = `/getEventsByUserId/${userId}`
         const caseLabel = `${events} events, store ${sizeLabel(size)}`
-        for (const subject of [gateway, seed]) {
+        for (const subject of [gateway, peer, seed]) {
           const check = await checkSameResponse(subject.url + path, bare.url + path)
           if (check.mismatch !== undefined) notes.push(`${caseLabel}: ${check.mismatch}`)
         }
-        const [ours, reference, filtering] = await alternate([
+        const [ours, reference, indexed, filtering] = await alternate([
           { label: 'gateway', target: { url: gateway.url + path, expectStatus: 200 }, pids: [gateway.pid] },
           { label: 'bare Fastify, same bytes', target: { url: bare.url + path, expectStatus: 200 }, pids: [bare.pid] },
+          { label: peerLabel, target: { url: peer.url + path, expectStatus: 200 }, pids: [peer.pid] },
           { label: 'seed design (O(n) filter per read)', target: { url: seed.url + path, expectStatus: 200 }, pids: [seed.pid] }
         ], options.compare)
-        if (ours === undefined || reference === undefined || filtering === undefined) throw new Error('a read arm did not run')
+        if (ours === undefined || reference === undefined || indexed === undefined || filtering === undefined) throw new Error('a read arm did not run')
         const ratio = medianRatio(ours, reference)
         measured.set(`${userId}@${size}`, { gateway: ours, ratio })
         const targeted = userId === lightUserId && size === options.largeSize
         rows.push(
           loadRow(caseLabel, summarize(ours), formatRatio(ratio), targeted ? `≥ ${readTarget} × bare` : '—', targeted ? verdict(ratio >= readTarget) : '—'),
+          loadRow(caseLabel, summarize(indexed), peerRatio(indexed, reference, ours)),
           loadRow(caseLabel, summarize(filtering), formatRatio(medianRatio(filtering, reference))),
           loadRow(caseLabel, summarize(reference), '1.00 (reference)')
         )
@@ -80,7 +84,8 @@ export async function readScenarios (options: BenchOptions): Promise<Table[]> {
     header: loadHeader,
     rows: [...rows, ...originalDesign],
     notes: [
-      'ratio: median over rounds of (row req/s ÷ bare Fastify req/s), each pair measured back to back.',
+      'ratio: median over rounds of (row req/s ÷ bare Fastify req/s), each pair measured back to back; gateway ÷ peer likewise, from the same rounds.',
+      'peer: servers/peerServer.ts, the seed design as a user would build it (events indexed by user in a Map, @fastify/rate-limit at its defaults but for a max out of reach, a breaker of its own on the write).',
       options.heavyUserAtEverySize
         ? `At 1e3 events the heavy user holds ${heavyUserEvents(1e3)} events (the light user holds the other ${lightUserEvents}).`
         : `Quick mode reads the heavy user only at ${sizeLabel(options.largeSize)}.`,
