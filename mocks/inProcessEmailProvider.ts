@@ -1,5 +1,6 @@
 import { createEmailProvider, type EmailProvider, type EmailProviderOptions } from './emailProvider.js'
-import { HandlerDispatcher, type HandlerDispatcherOptions } from './handlerDispatcher.js'
+import type { HandlerDispatcher, HandlerDispatcherOptions } from './handlerDispatcher.js'
+import { modelDispatcher } from './modelDispatcher.js'
 import { EMAIL_PROVIDER_ORIGIN } from './origin.js'
 
 export interface InProcessEmailProviderOptions extends EmailProviderOptions, Pick<HandlerDispatcherOptions, 'onRequest' | 'logger'> {}
@@ -13,12 +14,5 @@ export interface InProcessEmailProvider {
 
 export function createInProcessEmailProvider (options: InProcessEmailProviderOptions = {}): InProcessEmailProvider {
   const provider = createEmailProvider(options)
-  const dispatcher = new HandlerDispatcher({
-    handlers: provider.handlers,
-    origin: EMAIL_PROVIDER_ORIGIN,
-    scenario: provider.admit,
-    onRequest: options.onRequest,
-    logger: options.logger
-  })
-  return { provider, dispatcher }
+  return { provider, dispatcher: modelDispatcher(provider, EMAIL_PROVIDER_ORIGIN, options) }
 }

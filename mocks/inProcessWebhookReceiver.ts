@@ -1,4 +1,5 @@
-import { HandlerDispatcher, type HandlerDispatcherOptions } from './handlerDispatcher.js'
+import type { HandlerDispatcher, HandlerDispatcherOptions } from './handlerDispatcher.js'
+import { modelDispatcher } from './modelDispatcher.js'
 import { WEBHOOK_RECEIVER_ORIGIN } from './origin.js'
 import { createWebhookReceiver, type WebhookReceiver, type WebhookReceiverOptions } from './webhookReceiver.js'
 
@@ -13,12 +14,5 @@ export interface InProcessWebhookReceiver {
 
 export function createInProcessWebhookReceiver (options: InProcessWebhookReceiverOptions = {}): InProcessWebhookReceiver {
   const receiver = createWebhookReceiver(options)
-  const dispatcher = new HandlerDispatcher({
-    handlers: receiver.handlers,
-    origin: WEBHOOK_RECEIVER_ORIGIN,
-    scenario: receiver.admit,
-    onRequest: options.onRequest,
-    logger: options.logger
-  })
-  return { receiver, dispatcher }
+  return { receiver, dispatcher: modelDispatcher(receiver, WEBHOOK_RECEIVER_ORIGIN, options) }
 }

@@ -3,7 +3,7 @@ import pino from 'pino'
 import type { Logger } from 'pino'
 import { createEmailProvider } from '../../mocks/emailProvider.js'
 import type { EmailProvider } from '../../mocks/emailProvider.js'
-import { HandlerDispatcher } from '../../mocks/handlerDispatcher.js'
+import { modelDispatcher } from '../../mocks/modelDispatcher.js'
 import { OriginRouter } from '../../mocks/originRouter.js'
 import { EMAIL_PROVIDER_ORIGIN, WEBHOOK_RECEIVER_ORIGIN } from '../../mocks/origin.js'
 import { createWebhookReceiver } from '../../mocks/webhookReceiver.js'
@@ -91,8 +91,8 @@ export async function startTestEngine (backend: Backend, options: TestEngineOpti
     clock: Date.now,
     random: Math.random,
     dispatcher: new OriginRouter({
-      [EMAIL_PROVIDER_ORIGIN]: new HandlerDispatcher({ handlers: email.handlers, origin: EMAIL_PROVIDER_ORIGIN, scenario: email.admit }),
-      [WEBHOOK_RECEIVER_ORIGIN]: new HandlerDispatcher({ handlers: webhooks.handlers, origin: WEBHOOK_RECEIVER_ORIGIN, scenario: webhooks.admit })
+      [EMAIL_PROVIDER_ORIGIN]: modelDispatcher(email, EMAIL_PROVIDER_ORIGIN),
+      [WEBHOOK_RECEIVER_ORIGIN]: modelDispatcher(webhooks, WEBHOOK_RECEIVER_ORIGIN)
     })
   })
   const observations: StepObservation[] = []
