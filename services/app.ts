@@ -4,6 +4,8 @@ import pino from 'pino'
 import type { Dispatcher } from 'undici'
 import { systemClock, systemRandom } from '../utils/clock.js'
 import type { Clock, Random } from '../utils/clock.js'
+import type { SharedRedis } from './cluster/index.js'
+import { redisPlugin } from './cluster/index.js'
 import type { Config } from './config.js'
 import { DashboardSessions, dashboardPlugin, sessionPlugin } from './dashboard/index.js'
 import type { EventServiceClient, EventStore, IdempotencyKeys, Sleep } from './gateway/index.js'
@@ -41,6 +43,8 @@ export interface AppOptions {
   readonly processMetrics?: boolean
   /** What the journeys engine needs beyond its settings, when `config.journeys.journeysEnabled`. */
   readonly journeys?: JourneysAppOptions
+  /** The shared Redis, connected elsewhere (a test's); by default one is made when `config.cluster.redisUrl` is set. */
+  readonly redis?: SharedRedis
   /** The dashboard's pages, when journeys are on; by default services/dashboard/public. */
   readonly dashboard?: { readonly publicDir?: string }
 }
@@ -77,6 +81,7 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
   void app.register(docsPlugin)
   void app.register(metricsPlugin, { processMetrics: options.processMetrics ?? true })
   void app.register(healthPlugin)
+  void app.register(redisPlugin, { settings: config.cluster, ...(options.redis && { redis: options.redis }) })
   void app.register(rateLimitPlugin, config.http)
 
   // The gateway: event.com, the store and its hydration, Idempotency-Keys, the write path.

@@ -1,5 +1,6 @@
 import { defaultConfig } from '../../services/config.js'
 import type { Config } from '../../services/config.js'
+import type { ClusterSettings } from '../../services/cluster/settings.js'
 import type { GatewaySettings } from '../../services/gateway/settings.js'
 import type { HttpSettings } from '../../services/http/settings.js'
 import type { JourneysSettings } from '../../services/journeys/settings.js'
@@ -9,6 +10,7 @@ export interface ConfigOverrides {
   readonly http?: Partial<HttpSettings>
   readonly gateway?: Partial<GatewaySettings>
   readonly journeys?: Partial<JourneysSettings>
+  readonly cluster?: Partial<ClusterSettings>
 }
 
 /**
@@ -26,6 +28,7 @@ export function withConfig (base: Config, overrides: ConfigOverrides = {}): Conf
   return {
     http: { ...base.http, ...overrides.http },
     gateway: { ...base.gateway, ...overrides.gateway },
-    journeys: { ...base.journeys, ...overrides.journeys }
+    journeys: { ...base.journeys, ...overrides.journeys },
+    cluster: { ...base.cluster, ...overrides.cluster }
   }
 }
