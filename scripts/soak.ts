@@ -16,6 +16,8 @@ import { startMockEventService } from '../mocks/bridge.js'
 import type { Scenario } from '../mocks/scenario.js'
 import { loadConfig } from '../services/config.js'
 import type { Outcome } from '../services/http/errors.js'
+import { tallyWrites } from './soakInvariants.js'
+import type { Write } from './soakInvariants.js'
 
 const { values } = parseArgs({
   options: {
@@ -56,13 +58,6 @@ const faults: (() => Scenario)[] = [
   () => ({ name: 'original' })
 ]
 
-interface Write {
-  readonly name: string
-  readonly key: string | undefined
-  ackId: string | undefined
-  readonly outcomes: Outcome[]
-}
-
 const write = (text: string): void => { process.stdout.write(`${text}\n`) }
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 function heapUsed (): number {
@@ -76,7 +71,9 @@ const config = loadConfig({
   BREAKER_BACKOFF_BASE_MS: '250',
   BREAKER_BACKOFF_MAX_MS: '4000',
   RATE_LIMIT_MAX: '0',
-  RATE_LIMIT_WRITE_MAX: '0'
+  RATE_LIMIT_WRITE_MAX: '0',
+  // The in-process soak is the write path's; `--cluster` soaks the journeys too.
+  JOURNEYS_ENABLED: 'false'
 })
 const app = await buildApp({ config: { ...config, gateway: { ...config.gateway, eventServiceUrl: mock.url } }, processMetrics: false })
 const gatewayUrl = await app.listen({ host: '127.0.0.1', port: 0 })
@@ -189,46 +186,19 @@ mock.setScenario({ name: 'healthy' })
 
 // What event.com holds, and what the gateway shows (every page of /getEvents).
 const upstream = mock.service.state.events
-const idCounts = new Map<string, number>()
-const nameCounts = new Map<string, number>()
-for (const event of upstream) {
-  idCounts.set(String(event.id), (idCounts.get(String(event.id)) ?? 0) + 1)
-  nameCounts.set(event.name, (nameCounts.get(event.name) ?? 0) + 1)
-}
-const shown = new Set<string>()
+const shownIds = new Set<string>()
 const shownNames = new Set<string>()
 for (let path: string | undefined = '/getEvents?limit=10000'; path !== undefined;) {
   const answer = await call('GET', path)
   if (answer?.status !== 200) throw new Error(`GET ${path} answered ${String(answer?.status)}`)
   for (const event of answer.body as { id: string, name: string }[]) {
-    shown.add(event.id)
+    shownIds.add(event.id)
     shownNames.add(event.name)
   }
   const link = answer.headers.link
   path = typeof link === 'string' ? /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] : undefined
 }
-
-const acked = writes.filter((entry) => entry.ackId !== undefined)
-const failedByOutcome: Record<Outcome | 'no answer', number> = { 'not-forwarded': 0, 'upstream-failed': 0, 'outcome-unknown': 0, 'no answer': 0 }
-for (const entry of writes) {
-  if (entry.ackId !== undefined) continue
-  const last = entry.outcomes.at(-1)
-  failedByOutcome[last ?? 'no answer'] += 1
-}
-const unacked = writes.filter((entry) => entry.ackId === undefined)
-const mayHaveLanded = (entry: Write): boolean => entry.outcomes.includes('outcome-unknown') || entry.outcomes.length === 0
-const landedUnknown = unacked.filter((entry) => mayHaveLanded(entry) && (nameCounts.get(entry.name) ?? 0) > 0).length
-const violations = {
-  'ids stored twice by event.com': [...idCounts.values()].filter((n) => n > 1).length,
-  'keyed writes stored twice': writes.filter((entry) => entry.key !== undefined && (nameCounts.get(entry.name) ?? 0) > 1).length,
-  'unkeyed writes stored twice': writes.filter((entry) => entry.key === undefined && (nameCounts.get(entry.name) ?? 0) > 1).length,
-  'acknowledged, missing from event.com': acked.filter((entry) => (idCounts.get(entry.ackId ?? '') ?? 0) === 0).length,
-  'acknowledged, missing from reads': acked.filter((entry) => !shown.has(entry.ackId ?? '')).length,
-  'never acknowledged, shown in reads': unacked.filter((entry) => shownNames.has(entry.name)).length,
-  'refused (not-forwarded/upstream-failed only), yet stored': unacked.filter((entry) => !mayHaveLanded(entry) && (nameCounts.get(entry.name) ?? 0) > 0).length,
-  'event.com events unaccounted for': upstream.length - seedCount - acked.length - landedUnknown -
-    writes.filter((entry) => (nameCounts.get(entry.name) ?? 0) > 1).reduce((sum, entry) => sum + (nameCounts.get(entry.name) ?? 0) - 1, 0)
-}
+const { acknowledged, failedByOutcome, landedUnknown, violations } = tallyWrites(writes, upstream, seedCount, new Map([['gateway', { ids: shownIds, names: shownNames }]]))
 
 const health = await call('GET', '/health')
 const bulkhead = app.writeBulkhead
@@ -243,7 +213,7 @@ await mock.close()
 write(`soak: ${elapsedS.toFixed(1)} s, ${clients} clients, gateway ${gatewayUrl}, event.com mock ${mock.url}`)
 write(`scenarios (every ${phaseMs / 1000} s): ${[...scenariosSeen].map(([name, n]) => `${name} ×${n}`).join(', ')}`)
 write(`requests: ${requests} (${Math.round(requests / elapsedS)}/s); reads ${reads}, of which not 200: ${readFailures}`)
-write(`writes: ${writes.length} (${writes.filter((entry) => entry.key !== undefined).length} with an Idempotency-Key), acknowledged ${acked.length}`)
+write(`writes: ${writes.length} (${writes.filter((entry) => entry.key !== undefined).length} with an Idempotency-Key), acknowledged ${acknowledged}`)
 write(`failed, by the outcome of the last attempt: ${Object.entries(failedByOutcome).map(([outcome, n]) => `${outcome} ${n}`).join(', ')}`)
 write(`  of which stored by event.com anyway (outcome unknown, landed): ${landedUnknown}`)
 write(`answers to writes: ${[...answers].sort(([, a], [, b]) => b - a).map(([label, n]) => `${label} ${n}`).join(', ')}`)
