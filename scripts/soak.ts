@@ -5,6 +5,8 @@
  * the counts. Not part of `npm test`: it runs on real time.
  *
  *   npm run soak [-- --seconds 60] [-- --clients 32]
+ *   npm run soak -- --cluster       3 api and 2 worker processes on the local Redis and PostgreSQL,
+ *                                   with journeys (see scripts/clusterSoak.ts)
  *
  * Exits 1 when an acknowledged write is missing, a failed one shows up, or anything landed twice.
  */
@@ -23,7 +25,8 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
     clients: { type: 'string', default: '32' },
-    'max-requests': { type: 'string', default: '2000000' }
+    'max-requests': { type: 'string', default: '2000000' },
+    cluster: { type: 'boolean', default: false }
   }
 })
 
@@ -39,6 +42,10 @@ function positiveInteger (option: string, raw: string): number {
 const seconds = positiveInteger('seconds', values.seconds)
 const clients = positiveInteger('clients', values.clients)
 const maxRequests = positiveInteger('max-requests', values['max-requests'])
+if (values.cluster) {
+  const { runClusterSoak } = await import('./clusterSoak.js')
+  process.exit(await runClusterSoak({ seconds, clients }))
+}
 /** How long each scenario lasts, in milliseconds. */
 const phaseMs = 2000
 /** Retries still running when the time is up get this long to finish, in milliseconds. */
