@@ -13,6 +13,7 @@ import { idleConnections } from './scenarios/idleConnections.js'
 import { journeysOnPglite, journeysOnPostgres } from './scenarios/journeys.js'
 import { memoryPerEvent } from './scenarios/memoryPerEvent.js'
 import { readScenarios } from './scenarios/readScenarios.js'
+import { sharedMode } from './scenarios/sharedMode.js'
 import { startup } from './scenarios/startup.js'
 import { stopLoadGenerator } from './loadRun.js'
 import { killAllServers } from './serverProcess.js'
@@ -38,7 +39,8 @@ const scenarios: readonly Scenario[] = [
   { key: 'startup', name: '8. Start-up', run: startup },
   { key: 'idle', name: '9. Idle connections', run: idleConnections },
   { key: 'journeys', name: '10. Journeys on PGlite', run: journeysOnPglite },
-  { key: 'journeys', name: '10. Journeys on PostgreSQL', run: journeysOnPostgres }
+  { key: 'journeys', name: '10. Journeys on PostgreSQL', run: journeysOnPostgres },
+  { key: 'shared', name: '11. Shared mode', run: sharedMode }
 ]
 
 process.on('exit', killAllServers)
