@@ -101,7 +101,11 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) 
     onRecovered: (failures) => { app.log.info({ failures }, 'rate limits are counted again') }
   })
 
-  /** The limiter's verdict, or undefined when its store failed: the request is then let through. */
+  /**
+   * The limiter's verdict, or undefined when its store failed: the request is then let through. The
+   * plugin's own `skipOnError` would let it through too, but unseen (it answers a count of 0 and
+   * drops the error); left off, the store's error reaches here, where it is counted and logged.
+   */
   async function count (check: Limiter, policy: RatePolicy, request: FastifyRequest): Promise<Awaited<ReturnType<Limiter>> | undefined> {
     try {
       const result = await check(request)
