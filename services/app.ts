@@ -82,7 +82,7 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
   void app.register(metricsPlugin, { processMetrics: options.processMetrics ?? true })
   void app.register(healthPlugin)
   void app.register(redisPlugin, { settings: config.cluster, ...(options.redis && { redis: options.redis }) })
-  void app.register(rateLimitPlugin, config.http)
+  void app.register(rateLimitPlugin, { ...config.http, clock })
 
   // The gateway: event.com, the store and its hydration, Idempotency-Keys, the write path.
   void app.register(eventServicePlugin, {

@@ -1,6 +1,9 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
+import { systemClock } from '../../utils/clock.js'
+import type { Clock } from '../../utils/clock.js'
+import { OutageReport } from '../../utils/outageReport.js'
 import { withoutStack } from '../../utils/withoutStack.js'
 import { RetryableError } from './errors.js'
 import type { HttpSettings } from './settings.js'
@@ -17,6 +20,8 @@ export interface PolicyOptions {
 export interface RateLimits {
   /** The hook that counts a request against `policy`; undefined when that limit is off. */
   readonly hook: (policy: RatePolicy, options?: PolicyOptions) => onRequestAsyncHookHandler | undefined
+  /** Requests let through uncounted because the shared store failed, by policy, so far; read by the metrics. */
+  readonly storeErrors: () => Iterable<readonly [RatePolicy, number]>
 }
 
 declare module 'fastify' {
@@ -25,7 +30,13 @@ declare module 'fastify' {
   }
 }
 
-export type RateLimitPluginOptions = Pick<HttpSettings, 'rateLimitMax' | 'rateLimitWriteMax' | 'rateLimitEventMax' | 'rateLimitAdminMax' | 'rateLimitWindowMs' | 'rateLimitAllowList'>
+export type RateLimitPluginOptions = Pick<HttpSettings, 'rateLimitMax' | 'rateLimitWriteMax' | 'rateLimitEventMax' | 'rateLimitAdminMax' | 'rateLimitWindowMs' | 'rateLimitAllowList'> & {
+  /** Spaces the log lines of a failing shared store; the system clock by default. */
+  readonly clock?: Clock
+}
+
+/** While the shared store fails, at most one log line per this span, in milliseconds. */
+const storeFailureLogIntervalMs = 60_000
 
 /** What a limited request reports, in the fields of the IETF httpapi RateLimit draft. */
 export interface Quota {
@@ -37,7 +48,7 @@ export interface Quota {
 }
 
 /** `RateLimit-Policy: "writes";q=3000;w=60` */
-export function formatPolicy (quota: Quota): string {
+export function formatPolicy (quota: Pick<Quota, 'policy' | 'limit' | 'windowSeconds'>): string {
   return `"${quota.policy}";q=${quota.limit};w=${quota.windowSeconds}`
 }
 
@@ -49,28 +60,73 @@ export function formatRateLimit (quota: Quota): string {
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>
 
 /**
- * Per-client limits on @fastify/rate-limit's bounded LRU store, one counter per policy. Every
- * limited response carries the draft's `RateLimit-Policy` and `RateLimit` fields; a rejected one is
- * a 429 problem whose Retry-After is the larger of the window's reset and the policy's own refusal
- * (`refusedForMs`), so a client told to come back is not turned away again by the other.
+ * Per-client limits, one counter per policy: on @fastify/rate-limit's bounded LRU store in this
+ * process, or, with the shared Redis (`app.redis`), on its Redis store under `<prefix>rate-limit:<policy>:`,
+ * so every instance counts against the same limit. Every limited response carries the draft's
+ * `RateLimit-Policy` and `RateLimit` fields; a rejected one is a 429 problem whose Retry-After is the
+ * larger of the window's reset and the policy's own refusal (`refusedForMs`), so a client told to
+ * come back is not turned away again by the other. A shared store that fails (each call has the
+ * Redis deadline) lets the request through uncounted, without `RateLimit`: limits fail open, and
+ * the failures are counted and logged once per outage and then once a minute.
  */
 export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) => {
   const windowSeconds = Math.ceil(settings.rateLimitWindowMs / 1000)
   const maxima: Record<RatePolicy, number> = { reads: settings.rateLimitMax, writes: settings.rateLimitWriteMax, events: settings.rateLimitEventMax, admin: settings.rateLimitAdminMax }
   const limiters = new Map<RatePolicy, Limiter>()
   const policies = (Object.keys(maxima) as RatePolicy[]).filter((policy) => maxima[policy] > 0)
-  if (policies.length > 0) {
-    await app.register(rateLimit, { global: false })
-    const allowed = new Set(settings.rateLimitAllowList)
-    const allowList = (request: FastifyRequest): boolean => allowed.has(request.ip) || allowed.has(request.ip.replace(/^::ffff:/, ''))
-    for (const policy of policies) limiters.set(policy, app.createRateLimit({ max: maxima[policy], timeWindow: settings.rateLimitWindowMs, allowList }))
+  const allowed = new Set(settings.rateLimitAllowList)
+  const allowList = (request: FastifyRequest): boolean => allowed.has(request.ip) || allowed.has(request.ip.replace(/^::ffff:/, ''))
+  const redis = app.redis
+  for (const policy of policies) {
+    // One registration per policy, each with a store of its own: with Redis, a namespace of its own.
+    await app.register(async (scope) => {
+      await scope.register(rateLimit, {
+        global: false,
+        max: maxima[policy],
+        timeWindow: settings.rateLimitWindowMs,
+        allowList,
+        ...(redis !== undefined && { redis: redis.client, nameSpace: redis.key(`rate-limit:${policy}:`) })
+      })
+      limiters.set(policy, scope.createRateLimit())
+    })
+  }
+
+  const storeErrors = new Map<RatePolicy, number>()
+  const outage = new OutageReport({
+    clock: settings.clock ?? systemClock,
+    intervalMs: storeFailureLogIntervalMs,
+    onFailing: (error, failures) => {
+      app.log.warn({ err: error, failures }, 'rate limits are not counted: the shared Redis failed, requests are let through')
+    },
+    onRecovered: (failures) => { app.log.info({ failures }, 'rate limits are counted again') }
+  })
+
+  /**
+   * The limiter's verdict, or undefined when its store failed: the request is then let through. The
+   * plugin's own `skipOnError` would let it through too, but unseen (it answers a count of 0 and
+   * drops the error); left off, the store's error reaches here, where it is counted and logged.
+   */
+  async function count (check: Limiter, policy: RatePolicy, request: FastifyRequest): Promise<Awaited<ReturnType<Limiter>> | undefined> {
+    try {
+      const result = await check(request)
+      outage.succeeded()
+      return result
+    } catch (error) {
+      storeErrors.set(policy, (storeErrors.get(policy) ?? 0) + 1)
+      outage.failed(error)
+      return undefined
+    }
   }
 
   function hook (policy: RatePolicy, options: PolicyOptions = {}): onRequestAsyncHookHandler | undefined {
     const check = limiters.get(policy)
     if (check === undefined) return undefined
     return async (request, reply) => {
-      const result = await check(request)
+      const result = await count(check, policy, request)
+      if (result === undefined) {
+        void reply.header('ratelimit-policy', formatPolicy({ policy, limit: maxima[policy], windowSeconds }))
+        return
+      }
       if (result.isAllowed) return
       const quota: Quota = { policy, limit: result.max, windowSeconds, remaining: result.remaining, resetSeconds: result.ttlInSeconds }
       void reply.header('ratelimit-policy', formatPolicy(quota)).header('ratelimit', formatRateLimit(quota))
@@ -81,5 +137,5 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) 
     }
   }
 
-  app.decorate('rateLimits', { hook })
-}, { name: 'rate-limit', fastify: '5.x' })
+  app.decorate('rateLimits', { hook, storeErrors: () => storeErrors.entries() })
+}, { name: 'rate-limit', fastify: '5.x', dependencies: ['redis'] })

@@ -22,7 +22,7 @@ export type BreakerStateName = BreakerState['name']
 export type BreakerTransitionReason =
   | 'failure-threshold' | 'slow-calls' | 'upstream-retry-after' | 'throttled'
   | 'probe' | 'probe-succeeded' | 'probe-failed' | 'probe-abandoned'
-  | 'forced-open' | 'forced-closed' | 'reset'
+  | 'forced-open' | 'forced-closed' | 'reset' | 'shared-retry-after'
 
 export interface BreakerTransition {
   readonly from: BreakerStateName
@@ -30,6 +30,8 @@ export interface BreakerTransition {
   readonly reason: BreakerTransitionReason
   /** When opening: how long it stays open, in milliseconds. */
   readonly retryAfterMs?: number
+  /** When opening honours the upstream's own `Retry-After`: the epoch ms until which it asked to wait (at most `maxOpenMs` away). */
+  readonly upstreamRetryAt?: number
 }
 
 /** Plain JSON for /health. */
@@ -191,6 +193,34 @@ export class CircuitBreaker {
     this.#transition({ name: 'forced-closed' }, 'forced-closed')
   }
 
+  /**
+   * Open until `retryAt` (epoch ms, at most `maxOpenMs` from now) because the upstream asked someone
+   * else to wait that long, e.g. another instance; no-op when forced, when already open at least that
+   * long, or when `retryAt` has passed. A probe in flight is abandoned: its result no longer counts.
+   * True when it opened or extended the open period.
+   */
+  holdOpenUntil (retryAt: number, reason: BreakerTransitionReason = 'shared-retry-after'): boolean {
+    const state = this.#state
+    const now = this.#options.clock()
+    const until = Math.min(retryAt, now + this.#options.maxOpenMs)
+    if (!Number.isFinite(until) || until <= now) return false
+    switch (state.name) {
+      case 'forced-open':
+      case 'forced-closed':
+        return false
+      case 'open':
+        if (state.retryAt >= until) return false
+        this.#transition({ name: 'open', openedAt: state.openedAt, retryAt: until, attempt: state.attempt }, reason, until - now)
+        return true
+      case 'half-open':
+        this.#transition({ name: 'open', openedAt: now, retryAt: until, attempt: state.attempt }, reason, until - now)
+        return true
+      case 'closed':
+        this.#transition({ name: 'open', openedAt: now, retryAt: until, attempt: this.#decayedAttempt(state, now) }, reason, until - now)
+        return true
+    }
+  }
+
   /** Back to a fresh closed breaker: backoff step 0, failure run and slow-call window cleared. */
   reset (): void {
     this.#transition({ name: 'closed', closedAt: this.#options.clock(), attempt: 0 }, 'reset')
@@ -257,7 +287,7 @@ export class CircuitBreaker {
     const attempt = this.#decayedAttempt(state, now)
     if (verdict === 'throttle') {
       // Busy, not broken: pause as asked, but neither count it nor raise the step.
-      this.#open(attempt, 'throttled', this.#throttleMs(error, attempt))
+      this.#open(attempt, 'throttled', this.#throttleMs(error, attempt), this.#upstreamRetryAfterMs(error))
       return
     }
     // Both strategies see every counted call: a slow failure is a failure and a slow call.
@@ -268,10 +298,10 @@ export class CircuitBreaker {
       return
     }
     const upstreamMs = this.#upstreamRetryAfterMs(error)
-    if (this.#failures.recordFailure(now)) this.#open(attempt, 'failure-threshold', this.#failureOpenMs(attempt, upstreamMs))
-    else if (tooSlow) this.#open(attempt, 'slow-calls', this.#failureOpenMs(attempt, upstreamMs))
+    if (this.#failures.recordFailure(now)) this.#open(attempt, 'failure-threshold', this.#failureOpenMs(attempt, upstreamMs), upstreamMs)
+    else if (tooSlow) this.#open(attempt, 'slow-calls', this.#failureOpenMs(attempt, upstreamMs), upstreamMs)
     // Below the threshold, but the upstream asked us explicitly to wait.
-    else if (upstreamMs !== undefined) this.#open(attempt, 'upstream-retry-after', this.#failureOpenMs(attempt, upstreamMs))
+    else if (upstreamMs !== undefined) this.#open(attempt, 'upstream-retry-after', this.#failureOpenMs(attempt, upstreamMs), upstreamMs)
   }
 
   #settleProbe (attempt: number, verdict: Verdict, error: unknown): void {
@@ -282,11 +312,13 @@ export class CircuitBreaker {
         this.#transition({ name: 'closed', closedAt: now, attempt }, 'probe-succeeded')
         return
       case 'throttle':
-        this.#open(attempt, 'throttled', this.#throttleMs(error, attempt))
+        this.#open(attempt, 'throttled', this.#throttleMs(error, attempt), this.#upstreamRetryAfterMs(error))
         return
-      case 'failure':
-        this.#open(attempt + 1, 'probe-failed', this.#failureOpenMs(attempt + 1, this.#upstreamRetryAfterMs(error)))
+      case 'failure': {
+        const upstreamMs = this.#upstreamRetryAfterMs(error)
+        this.#open(attempt + 1, 'probe-failed', this.#failureOpenMs(attempt + 1, upstreamMs), upstreamMs)
         return
+      }
       case 'ignored':
         // Nothing learnt: open with the period already over, so the next call is the probe.
         this.#open(attempt, 'probe-abandoned', 0)
@@ -320,12 +352,14 @@ export class CircuitBreaker {
     return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined
   }
 
-  #open (attempt: number, reason: BreakerTransitionReason, openMs: number): void {
+  /** `upstreamMs`: the upstream's own Retry-After, when it gave one; the transition reports it capped at maxOpenMs. */
+  #open (attempt: number, reason: BreakerTransitionReason, openMs: number, upstreamMs?: number): void {
     const now = this.#options.clock()
-    this.#transition({ name: 'open', openedAt: now, retryAt: now + openMs, attempt }, reason, openMs)
+    const asked = upstreamMs === undefined ? 0 : Math.min(upstreamMs, this.#options.maxOpenMs)
+    this.#transition({ name: 'open', openedAt: now, retryAt: now + openMs, attempt }, reason, openMs, asked > 0 ? now + asked : undefined)
   }
 
-  #transition (next: BreakerState, reason: BreakerTransitionReason, retryAfterMs?: number): void {
+  #transition (next: BreakerState, reason: BreakerTransitionReason, retryAfterMs?: number, upstreamRetryAt?: number): void {
     const from = this.#state.name
     this.#state = next
     this.#generation += 1
@@ -334,9 +368,13 @@ export class CircuitBreaker {
       this.#failures.reset()
       this.#slowCalls?.reset()
     }
-    const change: BreakerTransition = retryAfterMs === undefined
-      ? { from, to: next.name, reason }
-      : { from, to: next.name, reason, retryAfterMs }
+    const change: BreakerTransition = {
+      from,
+      to: next.name,
+      reason,
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+      ...(upstreamRetryAt !== undefined && { upstreamRetryAt })
+    }
     this.#options.onStateChange?.(change)
   }
 }

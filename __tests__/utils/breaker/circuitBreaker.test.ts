@@ -262,7 +262,7 @@ describe('CircuitBreaker and the upstream Retry-After', () => {
     const h = harness()
     await h.fail(new UpstreamStatusError(503, 5000))
     expect(h.breaker.state).toBe('open')
-    expect(h.changes).toStrictEqual([{ from: 'closed', to: 'open', reason: 'upstream-retry-after', retryAfterMs: 5000 }])
+    expect(h.changes).toStrictEqual([{ from: 'closed', to: 'open', reason: 'upstream-retry-after', retryAfterMs: 5000, upstreamRetryAt: START + 5000 }])
   })
 
   it('stays open at least as long as the upstream asked, past the backoff', async () => {
@@ -296,10 +296,10 @@ describe('CircuitBreaker and the upstream Retry-After', () => {
     await h.fail()
     await h.fail()
     await h.fail(new UpstreamStatusError(503, 7000))
-    expect(h.changes.at(-1)).toStrictEqual({ from: 'closed', to: 'open', reason: 'failure-threshold', retryAfterMs: 7000 })
+    expect(h.changes.at(-1)).toStrictEqual({ from: 'closed', to: 'open', reason: 'failure-threshold', retryAfterMs: 7000, upstreamRetryAt: START + 7000 })
     h.clock.advance(7000)
     await h.fail(new UpstreamStatusError(503, 20_000))
-    expect(h.changes.at(-1)).toStrictEqual({ from: 'half-open', to: 'open', reason: 'probe-failed', retryAfterMs: 20_000 })
+    expect(h.changes.at(-1)).toStrictEqual({ from: 'half-open', to: 'open', reason: 'probe-failed', retryAfterMs: 20_000, upstreamRetryAt: START + 27_000 })
   })
 
   it('ignores a nonsensical upstream Retry-After', async () => {
@@ -415,7 +415,7 @@ describe('CircuitBreaker onStateChange', () => {
       { from: 'half-open', to: 'open', reason: 'probe-failed', retryAfterMs: 2000 },
       { from: 'open', to: 'half-open', reason: 'probe' },
       { from: 'half-open', to: 'closed', reason: 'probe-succeeded' },
-      { from: 'closed', to: 'open', reason: 'upstream-retry-after', retryAfterMs: 5000 },
+      { from: 'closed', to: 'open', reason: 'upstream-retry-after', retryAfterMs: 5000, upstreamRetryAt: START + 8000 },
       { from: 'open', to: 'half-open', reason: 'probe' },
       { from: 'half-open', to: 'closed', reason: 'probe-succeeded' }
     ])
@@ -502,7 +502,7 @@ describe('CircuitBreaker and throttling (isThrottle)', () => {
     await h.fail()
     await h.fail(new UpstreamStatusError(429, 5000))
 
-    expect(h.changes).toStrictEqual([{ from: 'closed', to: 'open', reason: 'throttled', retryAfterMs: 5000 }])
+    expect(h.changes).toStrictEqual([{ from: 'closed', to: 'open', reason: 'throttled', retryAfterMs: 5000, upstreamRetryAt: START + 5000 }])
     expect(h.breaker.snapshot()).toMatchObject({ state: 'open', consecutiveFailures: 2, attempt: 0 })
     await h.expectOpenFor(5000)
     await h.succeed()
@@ -512,7 +512,8 @@ describe('CircuitBreaker and throttling (isThrottle)', () => {
   it('clamps the upstream Retry-After of a throttle to maxOpenMs', async () => {
     const h = harness({ ...appLike, maxOpenMs: 20_000 })
     await h.fail(new UpstreamStatusError(429, 3_600_000))
-    expect(h.changes.at(-1)).toStrictEqual({ from: 'closed', to: 'open', reason: 'throttled', retryAfterMs: 20_000 })
+    // What the upstream asked is capped the same way before it is shared.
+    expect(h.changes.at(-1)).toStrictEqual({ from: 'closed', to: 'open', reason: 'throttled', retryAfterMs: 20_000, upstreamRetryAt: START + 20_000 })
   })
 
   it('pauses for the un-jittered backoff of the current step when the throttle has no Retry-After', async () => {
@@ -533,7 +534,7 @@ describe('CircuitBreaker and throttling (isThrottle)', () => {
     await h.trip()
     h.clock.advance(1000)
     await h.fail(new UpstreamStatusError(429, 3000))
-    expect(h.changes.at(-1)).toStrictEqual({ from: 'half-open', to: 'open', reason: 'throttled', retryAfterMs: 3000 })
+    expect(h.changes.at(-1)).toStrictEqual({ from: 'half-open', to: 'open', reason: 'throttled', retryAfterMs: 3000, upstreamRetryAt: START + 4000 })
     expect(h.breaker.snapshot().attempt).toBe(0)
 
     h.clock.advance(3000)

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
 import { Bulkhead } from '../../../utils/bulkhead.js'
@@ -11,6 +12,7 @@ import type { EventWriter } from '../writes/eventWriter.js'
 import { createEventServiceBreaker } from './eventServiceBreaker.js'
 import { createEventServiceClient } from './eventServiceClient.js'
 import type { EventServiceClient } from './eventServiceClient.js'
+import { SharedRetryAfter } from './sharedRetryAfter.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -51,6 +53,11 @@ const families = {
   writesQueued: gauge('upstream_writes_queued', 'Writes waiting for a slot in the write bulkhead (at most UPSTREAM_MAX_QUEUE)')
 }
 
+const sharingFamilies = {
+  retryAfterShared: counter('upstream_retry_after_shared_total', 'The event service\'s Retry-After passed between instances through Redis: published by this one, or received and held', ['direction']),
+  retryAfterSharingErrors: counter('upstream_retry_after_sharing_errors_total', 'Redis calls of the Retry-After sharing that failed (slow or away)')
+}
+
 /** event.com: its client, the breaker in front of its writes, and the write path through the bulkhead. */
 export const eventServicePlugin = fp<EventServicePluginOptions>((app, options, done) => {
   const { settings, clock, random } = options
@@ -76,8 +83,12 @@ export const eventServicePlugin = fp<EventServicePluginOptions>((app, options, d
     onStateChange: (change) => {
       metrics.breakerTransitions.inc({ from: change.from, to: change.to, reason: change.reason })
       app.log.warn({ breaker: change }, `breaker ${change.from} -> ${change.to}`)
+      // Only what event.com said itself is passed on: a time heard from another instance opens with no upstreamRetryAt.
+      if (change.upstreamRetryAt !== undefined && shared !== undefined) void shared.publish(change.upstreamRetryAt)
     }
   })
+  // Declared after the breaker, which only reads it once a call has settled.
+  const shared = shareRetryAfter(app, breaker, clock)
   // Read at scrape time, so the gauge is right whatever moved the breaker.
   metrics.breakerState.collect(() => breakerStates.map((state) => [{ state }, state === breaker.state ? 1 : 0] as const))
   const bulkhead = new Bulkhead({ maxConcurrent: settings.upstreamMaxInflight, maxQueue: settings.upstreamMaxQueue })
@@ -95,7 +106,27 @@ export const eventServicePlugin = fp<EventServicePluginOptions>((app, options, d
   })
   app.addHook('onClose', () => client.close())
   done()
-}, { name: 'event-service', fastify: '5.x', dependencies: ['metrics', 'health'] })
+}, { name: 'event-service', fastify: '5.x', dependencies: ['metrics', 'health', 'redis'] })
+
+/**
+ * The breaker stays this instance's own; only event.com's Retry-After is shared, so the other
+ * instances pause as asked without each spending a probe to learn it.
+ */
+function shareRetryAfter (app: FastifyInstance, breaker: CircuitBreaker, clock: Clock): SharedRetryAfter | undefined {
+  const redis = app.redis
+  if (redis === undefined) return undefined
+  const metrics = app.metrics.register(sharingFamilies)
+  const shared = new SharedRetryAfter({
+    redis,
+    clock,
+    onRetryAt: (retryAt) => { if (breaker.holdOpenUntil(retryAt)) metrics.retryAfterShared.inc({ direction: 'received' }) },
+    onPublished: () => { metrics.retryAfterShared.inc({ direction: 'published' }) },
+    onError: () => { metrics.retryAfterSharingErrors.inc({}) }
+  })
+  app.addHook('onReady', () => shared.start())
+  app.addHook('onClose', () => { shared.close() })
+  return shared
+}
 
 function requireUrl (url: string | undefined): string {
   if (url === undefined) throw new TypeError('the event service plugin needs settings.eventServiceUrl or a client')

@@ -18,7 +18,8 @@ const requestFamilies = {
   connectionsOpen: gauge('http_connections_open', 'Client connections open now (at most MAX_CONNECTIONS)'),
   connectionsRefused: counter('http_connections_refused_total', 'Client connections refused at once because MAX_CONNECTIONS were open'),
   connectionTimeouts: counter('http_connection_timeouts_total', 'Connections closed because a request head, body or whole request did not arrive in time, by which', ['kind']),
-  protocolErrors: counter('http_protocol_errors_total', 'Connections closed after bytes that are not HTTP')
+  protocolErrors: counter('http_protocol_errors_total', 'Connections closed after bytes that are not HTTP'),
+  rateLimitStoreErrors: counter('rate_limit_store_errors_total', 'Requests let through uncounted because the shared rate-limit store (Redis) failed or was too slow, by policy', ['policy'])
 }
 
 const timeoutKinds: readonly TimeoutKind[] = ['headers', 'body', 'request']
@@ -32,12 +33,14 @@ const notFoundRoute = 'not-found'
  */
 export const metricsPlugin = fp<MetricsOptions>((app, options, done) => {
   const metrics = createMetrics(options)
-  const { requests, requestDuration, connectionsOpen, connectionsRefused, connectionTimeouts, protocolErrors } = metrics.register(requestFamilies)
+  const { requests, requestDuration, connectionsOpen, connectionsRefused, connectionTimeouts, protocolErrors, rateLimitStoreErrors } = metrics.register(requestFamilies)
   const connections = connectionStatsOf(app.server)
   connectionsOpen.collect(() => [[{}, connections.open]])
   connectionsRefused.collect(() => [[{}, connections.refused]])
   connectionTimeouts.collect(() => timeoutKinds.map((kind) => [{ kind }, connections.timeouts[kind]] as const))
   protocolErrors.collect(() => [[{}, connections.protocolErrors]])
+  // The rate-limit plugin loads after this one; by the first scrape it has decorated its counts.
+  rateLimitStoreErrors.collect(() => app.hasDecorator('rateLimits') ? [...app.rateLimits.storeErrors()].map(([policy, errors]) => [{ policy }, errors] as const) : [])
   app.decorate('metrics', metrics)
   app.addHook('onResponse', (request, reply, next) => {
     const labels = { route: request.routeOptions.url ?? notFoundRoute, method: request.method, status: String(reply.statusCode) }
