@@ -6,6 +6,7 @@ import { RetryableError, isGatewayError } from '../../../../services/http/errors
 import type { SharedRedis } from '../../../../services/cluster/index.js'
 import { createManualClock } from '../../../../utils/clock.js'
 import type { Clock } from '../../../../utils/clock.js'
+import { eventually } from '../../../helpers/eventually.js'
 import { sharedRedisForTest, startOwnRedis } from '../../../helpers/redisServers.js'
 import { idempotencyKeysContract } from './idempotencyKeysContract.js'
 import type { Event } from './idempotencyKeysContract.js'
@@ -161,5 +162,25 @@ describe('RedisIdempotencyKeys when Redis cannot answer', () => {
       expect(error).toMatchObject({ statusCode: 503, outcome: 'not-forwarded', retryAfterMs: 1000 })
     }
     expect(reported).toEqual(calls.map(([operation]) => operation))
+  })
+
+  it('releases an attempt whose begin timed out but ran late, so a retry need not wait for its lease', async () => {
+    const clock = createManualClock(START)
+    const { own, keys } = await ownRedisKeys(clock.now, () => undefined)
+    // Redis freezes while the new key's id is drawn: the begin that carries it is sent, and answered too late.
+    const error = await rejection(keys.begin('k', printA, () => {
+      own.pause()
+      return 'id-1'
+    }))
+    expect(isGatewayError(error, 'GW_ERR_SHARED_STATE_UNAVAILABLE')).toBe(true)
+    own.resume()
+    const retried = await eventually('the key is free again', async () => {
+      try {
+        return await keys.begin('k', printA, () => 'id-2')
+      } catch {
+        return undefined
+      }
+    }, 10_000, 20)
+    expect(retried).toEqual({ kind: 'proceed', eventId: 'id-2', uncertain: false })
   })
 })
