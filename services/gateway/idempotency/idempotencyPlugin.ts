@@ -23,6 +23,7 @@ export interface IdempotencyPluginOptions {
 }
 
 const operations: readonly IdempotencyOperation[] = ['begin', 'succeed', 'fail', 'abandon', 'completed', 'count']
+const endings: ReadonlySet<IdempotencyOperation> = new Set(['succeed', 'fail', 'abandon'])
 
 const families = {
   idempotencyKeys: gauge('idempotency_keys', 'Idempotency keys currently remembered'),
@@ -52,8 +53,10 @@ export const idempotencyPlugin = fp<IdempotencyPluginOptions>((app, options, don
       leaseMs: writeLeaseMs(settings),
       onUnavailable: (operation, error) => {
         metrics.sharedStateErrors.inc({ operation })
-        // After a succeed or fail that did not land, the key waits for its lease to lapse: worth a warning each time.
-        app.log.warn({ err: error, operation }, 'the shared Idempotency-Keys could not be reached')
+        // A write's 503 is logged with its request, and the outage once by the redis plugin; an ending that
+        // did not land leaves its key in flight until the lease lapses, which is worth a warning each time.
+        if (endings.has(operation)) app.log.warn({ err: error, operation }, 'the shared Idempotency-Key could not record how its attempt ended')
+        else app.log.debug({ err: error, operation }, 'the shared Idempotency-Keys could not be reached')
       }
     }))
   metrics.idempotencyKeys.collect(async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from 'fastify'
+import pino from 'pino'
 import { createManualClock } from '../../../../utils/clock.js'
 import { sharedRedisForTest, sharedRedisUrl, slowProxy, uniquePrefix } from '../../../helpers/redisServers.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
@@ -15,16 +16,16 @@ const key = { 'idempotency-key': 'shared-k' }
  * Two gateways of one deployment: one event.com, one clock, one Redis prefix (each app with its own
  * connection, closed with it). `viaA` puts a proxy between A and Redis, so a test can cut A off.
  */
-async function twoGateways (options: { viaA?: string } = {}): Promise<{ a: TestApp, b: TestApp, upstream: TestUpstream, advance: (ms: number) => void }> {
+async function twoGateways (options: { viaA?: string, loggerA?: FastifyBaseLogger } = {}): Promise<{ a: TestApp, b: TestApp, upstream: TestUpstream, advance: (ms: number) => void }> {
   const upstream = createTestUpstream()
   const clock = createManualClock(1_700_000_000_000)
   const keyPrefix = uniquePrefix()
-  const gateway = async (url?: string): Promise<TestApp> => {
+  const gateway = async (url?: string, logger?: FastifyBaseLogger): Promise<TestApp> => {
     const { redis, cleanup } = await sharedRedisForTest({ keyPrefix, timeoutMs: 200, ...(url !== undefined && { url }) })
     onTestFinished(cleanup)
-    return buildTestApp({ upstream, redis, clock: clock.now })
+    return buildTestApp({ upstream, redis, clock: clock.now, ...(logger && { logger }) })
   }
-  const a = await gateway(options.viaA)
+  const a = await gateway(options.viaA, options.loggerA)
   const b = await gateway()
   return { a, b, upstream, advance: clock.advance }
 }
@@ -109,7 +110,9 @@ describe('POST /addEvent with an Idempotency-Key on two gateways sharing Redis',
   it('answers 201 on A when its key cannot be recorded after event.com accepted, and B never sends the event again', async () => {
     const proxy = await slowProxy(Number(new URL(sharedRedisUrl).port || 6379))
     onTestFinished(proxy.close)
-    const { a, b, upstream, advance } = await twoGateways({ viaA: proxy.url })
+    const lines: { msg: string, operation?: string, level: number }[] = []
+    const loggerA = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line) as typeof lines[number]) } })
+    const { a, b, upstream, advance } = await twoGateways({ viaA: proxy.url, loggerA })
     const { handler, release } = holdRequest()
     upstream.use(handler)
     const written = addEvent(a.app, body, key)
@@ -120,6 +123,8 @@ describe('POST /addEvent with an Idempotency-Key on two gateways sharing Redis',
     const accepted = await written
     expect(accepted.statusCode).toBe(201)
     const id = idOf(accepted)
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, operation: 'succeed', msg: 'the shared Idempotency-Key could not record how its attempt ended' }))
+    expect((await a.app.inject('/metrics')).body).toContain('idempotency_shared_state_errors_total{operation="succeed"} 1')
 
     // The key stays in flight until its lease lapses (15 s with the test's settings) ...
     expect((await addEvent(b.app, body, key)).statusCode).toBe(409)
