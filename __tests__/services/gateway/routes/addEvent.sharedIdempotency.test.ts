@@ -1,6 +1,9 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { http } from 'msw'
 import pino from 'pino'
+import { failureBody, failureResponse } from '../../../../mocks/failureResponse.js'
+import { EVENT_SERVICE_ORIGIN } from '../../../../mocks/origin.js'
 import { createManualClock } from '../../../../utils/clock.js'
 import { sharedRedisForTest, sharedRedisUrl, slowProxy, uniquePrefix } from '../../../helpers/redisServers.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
@@ -135,6 +138,28 @@ describe('POST /addEvent with an Idempotency-Key on two gateways sharing Redis',
     expect(idOf(retried)).toBe(id)
     expect(upstream.lookups).toEqual([id])
     expect(upstream.received).toHaveLength(1)
+    expect(upstream.stored.filter((event) => event.id === id)).toHaveLength(1)
+  })
+
+  it('answers A\'s own failure when its key cannot record it, and B retries with the same event id once the lease lapsed', async () => {
+    const proxy = await slowProxy(Number(new URL(sharedRedisUrl).port || 6379))
+    onTestFinished(proxy.close)
+    const { a, b, upstream, advance } = await twoGateways({ viaA: proxy.url })
+    // event.com refuses the write, and A has lost Redis by the time it hears so.
+    upstream.use(http.post(`${EVENT_SERVICE_ORIGIN}/addEvent`, async () => {
+      await proxy.close()
+      return failureResponse(500, failureBody('Internal Server Error'))
+    }, { once: true }))
+    const refused = await addEvent(a.app, body, key)
+    expect(refused.statusCode).toBe(502)
+    expect(refused.json()).toMatchObject({ code: 'GW_ERR_UPSTREAM_STATUS', outcome: 'upstream-failed' })
+
+    expect((await addEvent(b.app, body, key)).statusCode).toBe(409)
+    advance(15_000)
+    const retried = await addEvent(b.app, body, key)
+    expect(retried.statusCode).toBe(201)
+    const id = idOf(retried)
+    expect(upstream.received.map((event) => event.id)).toEqual([id, id])
     expect(upstream.stored.filter((event) => event.id === id)).toHaveLength(1)
   })
 })
