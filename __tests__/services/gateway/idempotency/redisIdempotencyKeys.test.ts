@@ -136,7 +136,7 @@ describe('RedisIdempotencyKeys when Redis cannot answer', () => {
   async function ownRedisKeys (clock: Clock, onUnavailable: (operation: IdempotencyOperation) => void) {
     const own = await startOwnRedis()
     onTestFinished(own.kill)
-    const { redis, cleanup } = await sharedRedisForTest({ url: own.url, timeoutMs: 100 })
+    const { redis, cleanup } = await sharedRedisForTest({ url: own.url, timeoutMs: 300 })
     onTestFinished(cleanup)
     const keys = new RedisIdempotencyKeys<Event>({ redis, clock, ttlMs: 60_000, maxKeys: 10, leaseMs: 10_000, onUnavailable })
     return { own, redis, keys }
