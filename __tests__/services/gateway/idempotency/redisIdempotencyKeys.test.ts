@@ -46,8 +46,7 @@ async function rejection (act: Promise<unknown>): Promise<unknown> {
 
 describe('RedisIdempotencyKeys across instances', () => {
   it('lets exactly one of many instances racing on one key proceed; the others get 409', async () => {
-    const { redis } = await sharedRedisForTest()
-    onTestFinished(async () => { await redis.close() })
+    const redis = await testRedis()
     const clock = createManualClock(START)
     const instances = Array.from({ length: 8 }, () => new RedisIdempotencyKeys<Event>({ redis, clock: clock.now, ttlMs: 60_000, maxKeys: 100, leaseMs: 60_000 }))
     let drawn = 0
