@@ -27,7 +27,7 @@ export interface AppOptions {
   readonly eventService?: EventServiceClient
   /** Sends event.com's requests instead of the client's own connection pool, e.g. in-process to the mocks' model. */
   readonly eventServiceDispatcher?: Dispatcher
-  /** Defaults to Idempotency-Keys held in this process. */
+  /** Defaults to Idempotency-Keys shared through the Redis when there is one (`redis`, `REDIS_URL`), otherwise held in this process. */
   readonly idempotencyKeys?: IdempotencyKeys
   /** Hydrate the store from event.com once the app is ready (default true). False: the given store is used as it is. */
   readonly hydrate?: boolean

@@ -49,6 +49,7 @@ export const errorDefinitions = {
   GW_ERR_UPSTREAM_INVALID_RESPONSE: { status: 502, slug: 'upstream-invalid-response', outcome: 'outcome-unknown', title: 'The event service answered with data the gateway cannot read' },
   GW_ERR_BREAKER_OPEN: { status: 503, slug: 'breaker-open', outcome: 'not-forwarded', title: 'The event service is unavailable; writes are paused' },
   GW_ERR_BULKHEAD_FULL: { status: 503, slug: 'bulkhead-full', outcome: 'not-forwarded', title: 'Too many writes are waiting for the event service' },
+  GW_ERR_SHARED_STATE_UNAVAILABLE: { status: 503, slug: 'shared-state-unavailable', outcome: 'not-forwarded', title: 'The state the gateway\'s instances share cannot be reached' },
   GW_ERR_STORE_NOT_READY: { status: 503, slug: 'store-not-ready', title: 'The gateway is still loading events' },
   GW_ERR_JOURNEYS_UNAVAILABLE: { status: 503, slug: 'journeys-unavailable', title: 'The journeys engine is unavailable' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, slug: 'upstream-timeout', outcome: 'outcome-unknown', title: 'The event service did not answer in time' },

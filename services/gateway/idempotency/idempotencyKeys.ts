@@ -12,6 +12,8 @@ export type Begin<B> =
  * expires) or failed (retried with the same event id). `B` is the response body type. Async, so
  * that a shared implementation (Redis) fits the same contract; every implementation passes
  * `idempotencyKeysContract`. Keys are bounded in number and expire a TTL after their last attempt.
+ * A shared implementation rejects any call whose state it cannot reach with
+ * GW_ERR_SHARED_STATE_UNAVAILABLE (503, retryable, nothing forwarded).
  */
 export interface IdempotencyKeys<B = unknown> {
   /** Keys remembered, in flight included. */

@@ -16,7 +16,7 @@ export interface GatewayRoutesOptions {
 }
 
 /** Why a request was turned away without reaching event.com. */
-export const rejectionReasons = ['open', 'half-open', 'forced-open', 'bulkhead', 'rate-limit'] as const
+export const rejectionReasons = ['open', 'half-open', 'forced-open', 'bulkhead', 'rate-limit', 'shared-state'] as const
 type RejectionReason = typeof rejectionReasons[number]
 
 const families = {
@@ -27,6 +27,7 @@ function rejectionReason (error: unknown): RejectionReason | undefined {
   if (error instanceof BreakerOpenError || isBreakerRejection(error)) return error.reason
   if (isGatewayError(error, 'GW_ERR_BULKHEAD_FULL')) return 'bulkhead'
   if (isGatewayError(error, 'GW_ERR_RATE_LIMITED')) return 'rate-limit'
+  if (isGatewayError(error, 'GW_ERR_SHARED_STATE_UNAVAILABLE')) return 'shared-state'
   return undefined
 }
 
@@ -62,7 +63,8 @@ export const gatewayRoutes: FastifyPluginCallback<GatewayRoutesOptions> = (app, 
     const rejection = breaker.peek()
     if (rejection === undefined) return
     const key = idempotencyKeyOf(request.headers['idempotency-key'])
-    if (key !== undefined && await app.idempotencyKeys.completed(key)) return
+    // A key that cannot be checked is not known to be completed: the breaker's refusal stands.
+    if (key !== undefined && await app.idempotencyKeys.completed(key).catch(() => false)) return
     throw asWriteRejection(rejection)
   }
   const reads = app.rateLimits.hook('reads')

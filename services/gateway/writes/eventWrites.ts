@@ -90,13 +90,23 @@ export function createEventWrites (parts: {
         await store.addEvent(event)
       } catch (error) {
         const outcomeUnknown = sent && (!isGatewayError(error) || error.outcome === 'outcome-unknown')
-        if (key !== undefined) await keys.fail(key, outcomeUnknown)
+        if (key !== undefined) await keys.fail(key, outcomeUnknown).catch(unlessSharedStateUnavailable)
         for (const hook of hooks) await hook.failed?.(event, outcomeUnknown)
         throw error
       }
       for (const hook of hooks) await hook.accepted?.(event)
-      if (key !== undefined) await keys.succeed(key, 201, event)
+      // event.com has the event: the client gets its 201 even when the key cannot record it (see unlessSharedStateUnavailable).
+      if (key !== undefined) await keys.succeed(key, 201, event).catch(unlessSharedStateUnavailable)
       return { status: 201, event, replayed: false }
     }
   }
+}
+
+/**
+ * A shared key that could not record how its attempt ended stays in flight until its lease lapses,
+ * then counts as an attempt of unknown outcome: a retry reuses its event id after asking event.com,
+ * so the write's own answer (201, or its failure) stands. Anything else is a bug and is thrown.
+ */
+function unlessSharedStateUnavailable (error: unknown): void {
+  if (!isGatewayError(error, 'GW_ERR_SHARED_STATE_UNAVAILABLE')) throw error
 }
