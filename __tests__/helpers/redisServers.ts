@@ -117,13 +117,32 @@ export interface SlowProxy {
 export async function slowProxy (targetPort: number, delayMs = 0): Promise<SlowProxy> {
   const sockets = new Set<Socket>()
   const state = { delayMs }
+  // Each direction is a queue: a chunk leaves `delayMs` after it came, and never before the chunks
+  // that came before it, even when the delay was just lowered (TCP does not reorder a stream).
   const relay = (from: Socket, to: Socket): void => {
-    from.on('data', (chunk) => {
-      const send = (): void => { if (!to.destroyed) to.write(chunk) }
-      if (state.delayMs === 0) send()
-      else setTimeout(send, state.delayMs)
-    })
-    from.on('close', () => { setTimeout(() => to.destroy(), state.delayMs) })
+    const queue: { readonly at: number, readonly chunk: Buffer | undefined }[] = []
+    let timer: NodeJS.Timeout | undefined
+    const flush = (): void => {
+      timer = undefined
+      while (queue.length > 0 && (queue[0]?.at ?? 0) <= performance.now()) {
+        const { chunk } = queue.shift() ?? {}
+        if (to.destroyed) continue
+        if (chunk === undefined) to.destroy()
+        else to.write(chunk)
+      }
+      const next = queue[0]
+      if (next !== undefined) timer = setTimeout(flush, Math.max(0, next.at - performance.now()))
+    }
+    const push = (chunk: Buffer | undefined): void => {
+      const at = Math.max(performance.now() + state.delayMs, queue.at(-1)?.at ?? 0)
+      queue.push({ at, chunk })
+      if (timer === undefined) {
+        if (at <= performance.now()) flush()
+        else timer = setTimeout(flush, at - performance.now())
+      }
+    }
+    from.on('data', (chunk: Buffer) => { push(chunk) })
+    from.on('close', () => { push(undefined) })
     from.on('error', () => undefined)
   }
   const server: Server = createServer((client) => {

@@ -132,7 +132,10 @@ export class RedisIdempotencyKeys<B = unknown> implements IdempotencyKeys<B> {
 
   async #begin (key: string, args: (string | number)[]): Promise<unknown[]> {
     try {
-      return await this.#run('begin', 'idempotencyBegin', key, args) as unknown[]
+      const reply = await this.#run('begin', 'idempotencyBegin', key, args)
+      // Nothing was sent yet: an answer that is not the script's own is a Redis that cannot be relied on now.
+      if (!Array.isArray(reply)) throw sharedStateUnavailable(new TypeError(`the idempotency begin script answered ${JSON.stringify(reply)}`))
+      return reply as unknown[]
     } catch (error) {
       // The script may still run once the deadline passed (a slow Redis): the attempt it would have
       // started was never sent, so release it for a prompt retry. Unheard, the lease covers it.

@@ -48,15 +48,25 @@ export class SharedRetryAfter {
     options.redis.client.defineCommand('raiseRetryAfter', { numberOfKeys: 1, lua: raiseScript })
   }
 
-  /** Subscribes on a connection of its own; resolves once subscribed or after the first failed attempt (the connection keeps retrying). */
+  /**
+   * Subscribes on a connection of its own; resolves once subscribed and caught up, after the first
+   * failed attempt (the connection keeps retrying), or after the Redis deadline, whichever is first:
+   * a Redis that is slow or frozen must not hold up the instance's start.
+   */
   async start (): Promise<void> {
     const subscriber = this.#options.redis.blocking()
     this.#subscriber = subscriber
     subscriber.on('message', (channel: string, message: string) => { if (channel === this.#key) this.#heard(message) })
     // At every (re)connection: subscribe again if needed, then catch up on what was missed meanwhile.
     subscriber.on('ready', () => { this.#caughtUp = this.#catchUp(subscriber) })
-    await subscriber.connect().catch(() => undefined)
-    await this.#caughtUp
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#options.redis.timeoutMs * 2) })
+    const subscribed = (async () => {
+      await subscriber.connect().catch(() => undefined)
+      await this.#caughtUp
+    })()
+    await Promise.race([subscribed, deadline])
+    clearTimeout(timer)
   }
 
   /** Tells the other instances that the upstream asked to wait until `retryAt` (epoch ms); never rejects. */
