@@ -60,6 +60,11 @@ export class InFlight {
   get size (): number {
     return this.#controllers.size
   }
+
+  /** The runs with a call in flight. */
+  runIds (): string[] {
+    return [...this.#controllers.keys()]
+  }
 }
 
 type Callable = Extract<RuntimeStep, { type: 'email' | 'webhook' }>

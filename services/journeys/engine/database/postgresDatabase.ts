@@ -16,9 +16,13 @@ function queryable (target: pg.Pool | pg.PoolClient): Queryable {
   }
 }
 
+/** Longest wait for a new connection to the server, in milliseconds. */
+export const connectTimeoutMs = 5000
+
 /** A PostgreSQL server through a small pool; the same SQL as the embedded database. */
 export function openPostgres (connectionString: string, options: { readonly max?: number } = {}): PostgresDatabase {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, application_name: 'event-gateway journeys' })
+  // A server that does not answer fails a query within seconds rather than holding it forever.
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, application_name: 'event-gateway journeys', connectionTimeoutMillis: connectTimeoutMs })
   // A connection the server dropped is replaced on the next query; without a listener the error would end the process.
   pool.on('error', () => undefined)
   return {
