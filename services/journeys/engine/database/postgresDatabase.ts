@@ -31,6 +31,11 @@ export function openPostgres (connectionString: string, options: { readonly max?
     ...queryable(pool),
     async transaction (work) {
       const client = await pool.connect()
+      // A connection lost mid-transaction is an 'error' event on the client checked out (the pool
+      // listens only to idle ones): unheard, it would end the thread. The query in progress
+      // rejects anyway, and the pool drops the broken client on release.
+      const lost = (): void => undefined
+      client.on('error', lost)
       try {
         await client.query('BEGIN')
         const result = await work(queryable(client))
@@ -40,6 +45,7 @@ export function openPostgres (connectionString: string, options: { readonly max?
         await client.query('ROLLBACK').catch(() => undefined)
         throw error
       } finally {
+        client.off('error', lost)
         client.release()
       }
     },
