@@ -14,6 +14,7 @@ import { journeysOnPglite, journeysOnPostgres } from './scenarios/journeys.js'
 import { memoryPerEvent } from './scenarios/memoryPerEvent.js'
 import { readScenarios } from './scenarios/readScenarios.js'
 import { startup } from './scenarios/startup.js'
+import { workerScaling } from './scenarios/workers.js'
 import { stopLoadGenerator } from './loadRun.js'
 import { killAllServers } from './serverProcess.js'
 import type { Table } from './table.js'
@@ -38,7 +39,8 @@ const scenarios: readonly Scenario[] = [
   { key: 'startup', name: '8. Start-up', run: startup },
   { key: 'idle', name: '9. Idle connections', run: idleConnections },
   { key: 'journeys', name: '10. Journeys on PGlite', run: journeysOnPglite },
-  { key: 'journeys', name: '10. Journeys on PostgreSQL', run: journeysOnPostgres }
+  { key: 'journeys', name: '10. Journeys on PostgreSQL', run: journeysOnPostgres },
+  { key: 'workers', name: '11. Journeys across worker processes', run: workerScaling }
 ]
 
 process.on('exit', killAllServers)

@@ -76,7 +76,13 @@ const journeysEngine: FastifyPluginCallback<JourneysEnginePluginOptions> = (app,
   const { settings } = options
   const owned = options.engine === undefined
   // Taken here, before the thread starts, so a second process on the folder fails at once and says why.
-  const release = owned && settings.databaseUrl === undefined && settings.dataDir !== 'memory://' ? lockDataDir(settings.dataDir) : () => undefined
+  let release: () => void
+  try {
+    release = owned && settings.databaseUrl === undefined && settings.dataDir !== 'memory://' ? lockDataDir(settings.dataDir) : () => undefined
+  } catch (error) {
+    done(error instanceof Error ? error : new Error(String(error)))
+    return
+  }
   const data: EngineWorkerData = {
     dataDir: settings.dataDir,
     dataDirLocked: true,

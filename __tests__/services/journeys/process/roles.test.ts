@@ -24,7 +24,7 @@ interface Answer {
   readonly skipped?: readonly { readonly reason: string }[]
   readonly exited?: readonly string[]
   readonly steps?: readonly { readonly id: string, readonly status: string, readonly attempts: readonly { readonly outcome: string | null }[] }[]
-  readonly journeys?: { readonly state: string, readonly workers?: string }
+  readonly journeys?: { readonly state: string, readonly workers?: string, readonly queue?: { readonly ready: number, readonly deferred: number, readonly active: number } }
   readonly ready?: boolean
 }
 
@@ -311,4 +311,46 @@ describe.runIf(onPostgres)('PostgreSQL away and back', () => {
     }
     expect(callsTo(`/${tag}/${tag}-refused`)).toHaveLength(0)
   }, 150_000)
+
+  it('records a call that ended while the database was away for a moment once it is back, and does not make it again', async () => {
+    const proxy = await postgresProxy()
+    onTestFinished(proxy.close)
+    const url = proxy.urlFor(await database())
+    const tag = `blip-${Date.now()}`
+    const user = `${tag}-user`
+    const env = { STEP_TIMEOUT_MS: '5000', STEP_RECOVERY_MS: '10000' }
+    const [api, worker] = started([gateway('api', url, env), gateway('worker', url, env)])
+    const apiUrl = await api!.ready()
+    await worker!.ready()
+    const created = await json(`${apiUrl}/api/flows`, 'POST', {
+      name: 'one call',
+      trigger: { event: tag, next: ['call'] },
+      entry: 'always',
+      steps: [{ id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${tag}/{{user.id}}` }]
+    })
+    expect(created.status).toBe(201)
+    mocks.webhooks.setScenario({ name: 'slow', delayMs: 1500 })
+    onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
+    const trigger = await json(`${apiUrl}/api/trigger-event`, 'POST', { name: tag, userId: user })
+    const runId = trigger.body.runs?.[0]?.runId ?? ''
+    await eventually('the call reaches the receiver', () => callsTo(`/${tag}/${user}`).length === 1 ? true : undefined, 30_000)
+
+    // Away while the call ends, back before the job's recovery time.
+    await proxy.cut()
+    await eventually('the worker could not record the outcome', () =>
+      worker!.lines.some((line) => line.msg === 'could not record the attempt\'s outcome; trying again') ? true : undefined, 10_000, 50)
+    await proxy.restore()
+    const run = await eventually('the run completes', async () => {
+      const { body } = await json(`${apiUrl}/api/runs/${runId}`)
+      return body.status === 'completed' ? body : undefined
+    }, 30_000, 200)
+    expect(run.steps?.[0]?.attempts.map((attempt) => attempt.outcome)).toEqual(['succeeded'])
+    // Its job completed, not left active for the recovery to deliver again: no second call can come.
+    await eventually('the step job is done', async () => {
+      const { body } = await json(`${apiUrl}/health`)
+      const queue = body.journeys?.queue
+      return queue !== undefined && queue.ready + queue.deferred + queue.active === 0 ? true : undefined
+    }, 10_000, 100)
+    expect(callsTo(`/${tag}/${user}`)).toHaveLength(1)
+  }, 120_000)
 })
