@@ -147,7 +147,8 @@ function buildWorkerApp (options: AppOptions): Promise<FastifyInstance> {
   void app.register(httpPlugin, config.http)
   void app.register(metricsPlugin, { processMetrics: options.processMetrics ?? true })
   void app.register(healthPlugin)
-  void app.register(journeysEnginePlugin, { ...engineOptionsOf(options), work: true })
+  // The sample flows are the api processes' to save: they serve the flows.
+  void app.register(journeysEnginePlugin, { ...engineOptionsOf(options), sampleFlows: false, work: true })
   void app.register(healthRoutes)
   void app.register(metricsRoute)
   return Promise.resolve(app)

@@ -59,6 +59,8 @@ export interface EngineOptions {
   readonly clock?: () => number
 }
 
+const isUniqueViolation = (error: unknown): boolean => typeof error === 'object' && error !== null && 'code' in error && error.code === '23505'
+
 /** The sample flows, into an empty database; one the settings refuse (WEBHOOK_ALLOWED_HOSTS) is left out, and said so. */
 async function saveSamples (catalog: FlowCatalog, samples: NonNullable<EngineOptions['sampleFlows']>, log: Logger): Promise<void> {
   const saved: string[] = []
@@ -67,6 +69,8 @@ async function saveSamples (catalog: FlowCatalog, samples: NonNullable<EngineOpt
       await catalog.create(sample.definition, sample.id)
       saved.push(sample.id)
     } catch (error) {
+      // Another process starting on the same empty database saved it first.
+      if (isUniqueViolation(error)) continue
       if (!(error instanceof FlowInvalidError)) throw error
       log.warn({ flowId: sample.id, errors: error.errors }, 'sample flow not saved: the settings refuse it')
     }

@@ -252,6 +252,41 @@ describe.runIf(onPostgres)('a worker process killed mid-step', () => {
   }, 150_000)
 })
 
+describe.runIf(onPostgres)('a worker process stopped with SIGTERM', () => {
+  it('lets its call in flight finish, records it and exits 0; no other worker makes the call again', async () => {
+    const url = await database()
+    const tag = `drain-${Date.now()}`
+    const user = `${tag}-user`
+    const [api, first] = started([gateway('api', url), gateway('worker', url)])
+    const apiUrl = await api!.ready()
+    await first!.ready()
+    const created = await json(`${apiUrl}/api/flows`, 'POST', {
+      name: 'one slow call',
+      trigger: { event: tag, next: ['call'] },
+      entry: 'always',
+      steps: [{ id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${tag}/{{user.id}}` }]
+    })
+    expect(created.status).toBe(201)
+    mocks.webhooks.setScenario({ name: 'slow', delayMs: 1500 })
+    onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
+    const trigger = await json(`${apiUrl}/api/trigger-event`, 'POST', { name: tag, userId: user })
+    const runId = trigger.body.runs?.[0]?.runId ?? ''
+    await eventually('the call reaches the receiver', () => callsTo(`/${tag}/${user}`).length === 1 ? true : undefined, 30_000)
+    const [second] = started([gateway('worker', url)])
+    await second!.ready()
+
+    expect(await first!.kill('SIGTERM')).toBe(0)
+    const { body: run } = await json(`${apiUrl}/api/runs/${runId}`)
+    expect(run.status).toBe('completed')
+    expect(run.steps?.[0]?.attempts.map((attempt) => attempt.outcome)).toEqual(['succeeded'])
+    expect(attemptsEnded(first!)).toBe(1)
+    // Nothing is left for the second worker to recover.
+    const { body: health } = await json(`${apiUrl}/health`)
+    expect(health.journeys?.queue).toEqual({ ready: 0, deferred: 0, active: 0 })
+    expect(callsTo(`/${tag}/${user}`)).toHaveLength(1)
+  }, 120_000)
+})
+
 describe.runIf(onPostgres)('PostgreSQL away and back', () => {
   it('refuses trigger events with 503 while it is away, accepts them again after, and the workers carry on with what was recorded', async () => {
     const proxy = await postgresProxy()
