@@ -186,7 +186,7 @@ export class JourneyEngine {
     }
     const abort = (runId: string): void => {
       const aborted = this.#inFlight.abort(runId)
-      if (aborted > 0) log.info({ runId, abortedCalls: aborted }, 'run ended elsewhere: its call in flight here aborted')
+      if (aborted > 0) log.info({ runId, abortedCalls: aborted }, 'run ended: its call in flight here aborted')
     }
     this.#notifications = listenEngineNotifications(connectionString, {
       runEnded: abort,

@@ -179,7 +179,7 @@ describe.runIf(onPostgres)('api and worker processes on one PostgreSQL', () => {
       return attempts[0]?.outcome === 'cancelled' ? body : undefined
     }, 10_000, 100)
     expect(run.status).toBe('exited')
-    expect(workers.some((worker) => worker.lines.some((line) => line.msg === 'run ended elsewhere: its call in flight here aborted' && line.runId === runId))).toBe(true)
+    expect(workers.some((worker) => worker.lines.some((line) => line.msg === 'run ended: its call in flight here aborted' && line.runId === runId))).toBe(true)
     expect(callsTo(`/${tag}/${user}`)).toHaveLength(1)
   }, 60_000)
 
