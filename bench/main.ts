@@ -15,6 +15,7 @@ import { memoryPerEvent } from './scenarios/memoryPerEvent.js'
 import { readScenarios } from './scenarios/readScenarios.js'
 import { sharedMode } from './scenarios/sharedMode.js'
 import { startup } from './scenarios/startup.js'
+import { workerScaling } from './scenarios/workers.js'
 import { stopLoadGenerator } from './loadRun.js'
 import { killAllServers } from './serverProcess.js'
 import type { Table } from './table.js'
@@ -40,7 +41,8 @@ const scenarios: readonly Scenario[] = [
   { key: 'idle', name: '9. Idle connections', run: idleConnections },
   { key: 'journeys', name: '10. Journeys on PGlite', run: journeysOnPglite },
   { key: 'journeys', name: '10. Journeys on PostgreSQL', run: journeysOnPostgres },
-  { key: 'shared', name: '11. Shared mode', run: sharedMode }
+  { key: 'shared', name: '11. Shared mode', run: sharedMode },
+  { key: 'workers', name: '12. Journeys across worker processes', run: workerScaling }
 ]
 
 process.on('exit', killAllServers)

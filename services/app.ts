@@ -12,8 +12,8 @@ import type { EventServiceClient, EventStore, IdempotencyKeys, Sleep } from './g
 import { eventServicePlugin, eventStorePlugin, eventWritesPlugin, gatewayRoutes, hydrationPlugin, idempotencyPlugin } from './gateway/index.js'
 import { httpPlugin, httpServerOptions } from './http/httpPlugin.js'
 import { rateLimitPlugin } from './http/rateLimitPlugin.js'
-import type { EngineClient } from './journeys/index.js'
-import { journeysPlugin } from './journeys/index.js'
+import type { EngineClient, JourneysEnginePluginOptions } from './journeys/index.js'
+import { journeysEnginePlugin, journeysPlugin } from './journeys/index.js'
 import { docsPlugin, healthPlugin, healthRoutes, metricsPlugin, metricsRoute } from './operability/index.js'
 
 export interface AppOptions {
@@ -69,9 +69,12 @@ function emailApiUrlOf (config: Config, options: JourneysAppOptions | undefined)
 /**
  * Builds the gateway, ready to `inject()` or `listen()`; it never listens by itself. Each plugin
  * owns one concern and names what it depends on; the order below is the order they load in.
+ * `config.cluster.role` says what this process is: `all` (everything), `api` (everything but
+ * running steps) or `worker` (the journeys engine running steps, and the operability routes).
  */
 export function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
+  if (config.cluster.role === 'worker') return buildWorkerApp(options)
   const clock = options.clock ?? systemClock
   const random = options.random ?? systemRandom
   const app = Fastify({ ...httpServerOptions(config.http), loggerInstance: options.logger ?? pino({ level: 'silent' }) })
@@ -98,22 +101,17 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
   void app.register(idempotencyPlugin, { settings: config.gateway, clock, ...(options.idempotencyKeys && { keys: options.idempotencyKeys }) })
   void app.register(eventWritesPlugin, options.generateId ? { generateId: options.generateId } : {})
 
-  // Journeys: flows triggered by events, run by workers in their own thread, and their dashboard,
-  // whose session the management API accepts too; off, the gateway is as without them.
+  // Journeys: flows triggered by events, run by workers in their own thread (unless this is an
+  // api process: then worker processes run them), and their dashboard, whose session the
+  // management API accepts too; off, the gateway is as without them.
   const sessions = config.journeys.journeysEnabled ? new DashboardSessions(config.http.adminToken, clock) : undefined
   if (sessions !== undefined) {
+    void app.register(journeysEnginePlugin, { ...engineOptionsOf(options), work: config.cluster.role === 'all' })
     void app.register(sessionPlugin, { sessions })
     void app.register(journeysPlugin, {
-      settings: config.journeys,
-      emailApiUrl: emailApiUrlOf(config, options.journeys),
       adminToken: config.http.adminToken,
       sessions,
-      logLevel: config.http.logLevel,
-      upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
-      shutdownTimeoutMs: config.http.shutdownTimeoutMs,
-      ...(options.journeys?.engine && { engine: options.journeys.engine }),
-      ...(options.journeys?.sampleFlows !== undefined && { sampleFlows: options.journeys.sampleFlows }),
-      ...(options.journeys?.webhookBaseUrl !== undefined && { webhookBaseUrl: options.journeys.webhookBaseUrl })
+      upstreamTimeoutMs: config.gateway.upstreamTimeoutMs
     })
     void app.register(dashboardPlugin, { adminToken: config.http.adminToken, sessions, ...(options.dashboard?.publicDir !== undefined && { publicDir: options.dashboard.publicDir }) })
   }
@@ -122,5 +120,36 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
   void app.register(healthRoutes)
   void app.register(metricsRoute)
   void app.register(gatewayRoutes, { adminToken: config.http.adminToken })
+  return Promise.resolve(app)
+}
+
+function engineOptionsOf (options: AppOptions): JourneysEnginePluginOptions {
+  const { config } = options
+  return {
+    settings: config.journeys,
+    emailApiUrl: emailApiUrlOf(config, options.journeys),
+    engineLogLevel: config.http.logLevel,
+    shutdownTimeoutMs: config.http.shutdownTimeoutMs,
+    ...(options.journeys?.engine && { engine: options.journeys.engine }),
+    ...(options.journeys?.sampleFlows !== undefined && { sampleFlows: options.journeys.sampleFlows }),
+    ...(options.journeys?.webhookBaseUrl !== undefined && { webhookBaseUrl: options.journeys.webhookBaseUrl })
+  }
+}
+
+/**
+ * A worker process: the journeys engine running steps, and /health, /ready (its engine is ready)
+ * and /metrics. No gateway routes, no event.com client or hydration, no dashboard, no docs:
+ * everything else is a 404 problem.
+ */
+function buildWorkerApp (options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const app = Fastify({ ...httpServerOptions(config.http), loggerInstance: options.logger ?? pino({ level: 'silent' }) })
+  void app.register(httpPlugin, config.http)
+  void app.register(metricsPlugin, { processMetrics: options.processMetrics ?? true })
+  void app.register(healthPlugin)
+  // The sample flows are the api processes' to save: they serve the flows.
+  void app.register(journeysEnginePlugin, { ...engineOptionsOf(options), sampleFlows: false, work: true })
+  void app.register(healthRoutes)
+  void app.register(metricsRoute)
   return Promise.resolve(app)
 }

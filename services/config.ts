@@ -40,6 +40,9 @@ export function loadConfig (env: Env): Config {
   if (cluster.values.role !== 'all' && journeys.values.journeysEnabled && journeys.values.databaseUrl === undefined) {
     problems.push(`ROLE=${JSON.stringify(cluster.values.role)} is invalid without DATABASE_URL: the embedded database serves one process, so api and worker processes need PostgreSQL (or JOURNEYS_ENABLED=false)`)
   }
+  if (cluster.values.role === 'worker' && !journeys.values.journeysEnabled) {
+    problems.push('ROLE="worker" is invalid with JOURNEYS_ENABLED=false: a worker process runs journey steps and nothing else')
+  }
   if (problems.length > 0) {
     throw new GatewayError('GW_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`)
   }

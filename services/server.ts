@@ -26,7 +26,8 @@ export interface RunningServer {
  */
 export async function startServer (config: Config, logger: Logger, overrides: Partial<AppOptions> = {}): Promise<RunningServer> {
   const { http, gateway, journeys } = config
-  const mockEventService = gateway.eventServiceUrl === undefined
+  // A worker process never calls event.com.
+  const mockEventService = config.cluster.role !== 'worker' && gateway.eventServiceUrl === undefined
   const mockEmail = journeys.journeysEnabled && journeys.emailApiUrl === undefined
   // Loaded only when needed: msw is a quarter of a second of start-up that real services do not need.
   const mock = mockEventService || mockEmail

@@ -373,6 +373,25 @@ describe('loadConfig', () => {
     })
   })
 
+  describe('ROLE', () => {
+    const databaseUrl = 'postgres://gateway@db.example/journeys'
+    it.each(['all', 'api', 'worker'] as const)('accepts %s with DATABASE_URL', (role) => {
+      expect(loadConfig({ ROLE: role, DATABASE_URL: databaseUrl }).cluster.role).toBe(role)
+    })
+
+    it.each(['api', 'worker'])('refuses %s without DATABASE_URL while journeys are on: the embedded database serves one process', (role) => {
+      expect(configError({ ROLE: role }).message).toContain(`ROLE="${role}" is invalid without DATABASE_URL`)
+    })
+
+    it('accepts api with journeys off, without a database', () => {
+      expect(loadConfig({ ROLE: 'api', JOURNEYS_ENABLED: 'false' }).cluster.role).toBe('api')
+    })
+
+    it('refuses worker with journeys off: it would have nothing to run', () => {
+      expect(configError({ ROLE: 'worker', JOURNEYS_ENABLED: 'false' }).message).toContain('ROLE="worker" is invalid with JOURNEYS_ENABLED=false')
+    })
+  })
+
   it('reports every bad variable at once', () => {
     const bad = {
       PORT: '70000',

@@ -1,6 +1,8 @@
 /**
  * The journeys area as the rest of the program sees it: its plugin, and the engine client's type.
  */
+export { journeysEnginePlugin } from './journeysEnginePlugin.js'
+export type { JourneysEnginePluginOptions } from './journeysEnginePlugin.js'
 export { journeysPlugin } from './journeysPlugin.js'
 export type { JourneysPluginOptions } from './journeysPlugin.js'
 export { startEngineWorker } from './engineClient.js'

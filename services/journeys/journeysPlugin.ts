@@ -1,7 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { counter, gauge, histogram } from '../operability/index.js'
-import { unavailable } from './api/engineErrors.js'
 import { flowRoutes } from './api/flowRoutes.js'
 import { analyticsRoute } from './api/analyticsRoute.js'
 import { eventRoutes } from './api/eventRoutes.js'
@@ -11,127 +9,23 @@ import type { SessionCheck } from './api/managementGuard.js'
 import { runRoutes } from './api/runRoutes.js'
 import { triggerEventRoute } from './api/triggerEventRoute.js'
 import { settlePending, writeTriggers } from './api/writeTriggers.js'
-import { startEngineWorker } from './engineClient.js'
-import { lockDataDir } from './engine/database/dataDirLock.js'
-import type { EngineClient } from './engineClient.js'
-import type { EngineWorkerData } from './engine/rpc.js'
-import type { JourneysSettings } from './settings.js'
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The journeys engine, in its worker thread. */
-    journeys: EngineClient
-  }
-}
 
 export interface JourneysPluginOptions {
-  readonly settings: JourneysSettings
-  /** Where emails are sent: EMAIL_API_URL, or the built-in mock's URL. */
-  readonly emailApiUrl: string
   readonly adminToken: string | undefined
   /** Browser sessions (the dashboard's) that the management routes accept besides the bearer token. */
   readonly sessions?: SessionCheck
-  readonly logLevel: string
   /** How long a write waits for an engine still starting, and how old a pending trigger is before it is settled, in milliseconds. */
   readonly upstreamTimeoutMs: number
-  readonly shutdownTimeoutMs: number
-  /** An engine started elsewhere (a test's); it is not stopped with the app. */
-  readonly engine?: EngineClient
-  /** Save the sample flows when the database holds none (default true). */
-  readonly sampleFlows?: boolean
-  /** Where the sample flows' webhooks go. */
-  readonly webhookBaseUrl?: string
 }
-
-const families = {
-  steps: counter('journey_steps_total', 'Step attempts that ended, by step type and outcome', ['type', 'outcome']),
-  stepDuration: histogram('journey_step_duration_seconds', 'How long an email or webhook call took, by step type, in seconds', ['type']),
-  queue: gauge('journey_queue_jobs', 'Step jobs in the queue, by state: ready, deferred (waits, retries, timeouts) or active', ['state']),
-  runs: gauge('journey_runs', 'Runs, by status', ['status'])
-}
-
-const runStatuses = ['running', 'waiting', 'completed', 'failed', 'cancelled', 'exited'] as const
-
-const healthSchema = {
-  type: 'object',
-  properties: {
-    state: { type: 'string', enum: ['starting', 'ready', 'failed', 'stopped'] },
-    database: { type: 'string', enum: ['pglite', 'postgres'] },
-    connected: { type: 'boolean' },
-    migrations: { type: 'integer' },
-    workers: { type: 'string', enum: ['running', 'stopped'] },
-    queue: { type: 'object', properties: { ready: { type: 'integer' }, deferred: { type: 'integer' }, active: { type: 'integer' } } },
-    destinations: {
-      type: 'array',
-      description: 'Each outbound destination\'s breaker (the email provider, each webhook origin called), most recently called first',
-      items: {
-        type: 'object',
-        required: ['origin', 'state'],
-        properties: {
-          origin: { type: 'string' },
-          state: { type: 'string', enum: ['closed', 'open', 'half-open', 'forced-open', 'forced-closed'] },
-          retryAfterMs: { type: 'integer', minimum: 0 }
-        }
-      }
-    },
-    error: { type: 'string' }
-  }
-} as const
 
 /**
- * The journeys engine: started in its worker thread, reported to /health, /ready and /metrics,
- * hooked into the write path (accepted writes are trigger events), and its API routes.
+ * The journeys API over the engine (journeys-engine): its routes, and the write path hooked in
+ * (accepted writes are trigger events, and those left pending are settled against event.com).
+ * What an api process (or one with ROLE=all) serves.
  */
 const journeys: FastifyPluginAsync<JourneysPluginOptions> = async (app, options) => {
-  const { settings } = options
-  const owned = options.engine === undefined
-  // Taken here, before the thread starts, so a second process on the folder fails at once and says why.
-  const release = owned && settings.databaseUrl === undefined && settings.dataDir !== 'memory://' ? lockDataDir(settings.dataDir) : () => undefined
-  const data: EngineWorkerData = {
-    dataDir: settings.dataDir,
-    dataDirLocked: true,
-    databaseUrl: settings.databaseUrl,
-    emailApiUrl: options.emailApiUrl,
-    webhookAllowedHosts: settings.webhookAllowedHosts,
-    stepTimeoutMs: settings.stepTimeoutMs,
-    stepConcurrency: settings.stepConcurrency,
-    stepRecoveryMs: settings.stepRecoveryMs,
-    runRetentionDays: settings.runRetentionDays,
-    logLevel: options.logLevel,
-    loadSampleFlows: options.sampleFlows ?? true,
-    sampleWebhookBaseUrl: options.webhookBaseUrl ?? 'https://hooks.example',
-    work: true
-  }
-  const engine = options.engine ?? startEngineWorker(data, app.log.child({ component: 'journeys' }))
-  app.decorate('journeys', engine)
+  const engine = app.journeys
   const users = (userId: string): ReturnType<typeof app.eventStore.getUser> => app.eventStore.getUser(userId)
-
-  const metrics = app.metrics.register(families)
-  engine.onObservations((items) => {
-    for (const item of items) {
-      metrics.steps.inc({ type: item.type, outcome: item.outcome })
-      if (item.seconds > 0) metrics.stepDuration.observe({ type: item.type }, item.seconds)
-    }
-  })
-  metrics.queue.collect(async () => {
-    const queue = engine.state === 'ready' ? (await engine.health()).queue : undefined
-    return queue === undefined ? [] : [[{ state: 'ready' }, queue.ready], [{ state: 'deferred' }, queue.deferred], [{ state: 'active' }, queue.active]]
-  })
-  metrics.runs.collect(async () => {
-    if (engine.state !== 'ready') return []
-    const counts = await engine.runsByStatus()
-    return runStatuses.map((status) => [{ status }, counts[status] ?? 0] as const)
-  })
-
-  app.health.report({
-    name: 'journeys',
-    schema: healthSchema,
-    read: async () => {
-      if (engine.state !== 'ready') return { state: engine.state, ...(engine.failure !== undefined && { error: engine.failure.message }) }
-      return { state: engine.state, ...await engine.health() }
-    }
-  })
-  app.health.readiness(() => engine.state === 'ready' ? undefined : unavailable(`The journeys engine is ${engine.state}`))
 
   const hook = writeTriggers({ engine, users, log: app.log, startWaitMs: options.upstreamTimeoutMs })
   app.eventWrites.addHook(hook)
@@ -152,15 +46,7 @@ const journeys: FastifyPluginAsync<JourneysPluginOptions> = async (app, options)
   await app.register(eventRoutes, { engine, onRequest })
   await app.register(analyticsRoute, { engine, onRequest })
 
-  app.addHook('onClose', async () => {
-    clearInterval(settler)
-    if (!owned) return
-    try {
-      await engine.stop(options.shutdownTimeoutMs)
-    } finally {
-      release()
-    }
-  })
+  app.addHook('onClose', () => { clearInterval(settler) })
 }
 
-export const journeysPlugin = fp(journeys, { name: 'journeys', fastify: '5.x', dependencies: ['event-writes', 'event-store', 'event-service', 'health', 'metrics', 'rate-limit'] })
+export const journeysPlugin = fp(journeys, { name: 'journeys', fastify: '5.x', dependencies: ['journeys-engine', 'event-writes', 'event-store', 'event-service', 'rate-limit'] })

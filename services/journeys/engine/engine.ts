@@ -26,6 +26,8 @@ import { getEvent, getRun, listRuns, pendingEvents } from './runQueries.js'
 import type { EventDetail, Page, RunDetail, RunFilter, RunSummary } from './runQueries.js'
 import { startStepQueue } from './stepQueue.js'
 import type { QueueDepth, StepQueue } from './stepQueue.js'
+import { listenEngineNotifications } from './engineNotifications.js'
+import type { EngineNotifications } from './engineNotifications.js'
 import { InFlight, createStepRunner, resumeFailedRun } from './stepRunner.js'
 import type { StepObservation } from './stepRunner.js'
 import { confirmPending, discardPending, recordPending, triggerEvent } from './triggers.js'
@@ -57,6 +59,8 @@ export interface EngineOptions {
   readonly clock?: () => number
 }
 
+const isUniqueViolation = (error: unknown): boolean => typeof error === 'object' && error !== null && 'code' in error && error.code === '23505'
+
 /** The sample flows, into an empty database; one the settings refuse (WEBHOOK_ALLOWED_HOSTS) is left out, and said so. */
 async function saveSamples (catalog: FlowCatalog, samples: NonNullable<EngineOptions['sampleFlows']>, log: Logger): Promise<void> {
   const saved: string[] = []
@@ -65,6 +69,8 @@ async function saveSamples (catalog: FlowCatalog, samples: NonNullable<EngineOpt
       await catalog.create(sample.definition, sample.id)
       saved.push(sample.id)
     } catch (error) {
+      // Another process starting on the same empty database saved it first.
+      if (isUniqueViolation(error)) continue
       if (!(error instanceof FlowInvalidError)) throw error
       log.warn({ flowId: sample.id, errors: error.errors }, 'sample flow not saved: the settings refuse it')
     }
@@ -97,6 +103,7 @@ export class JourneyEngine {
   readonly #migrations: number
   #working = false
   #retention: NodeJS.Timeout | undefined
+  #notifications: EngineNotifications | undefined
 
   private constructor (db: PgliteDatabase | PostgresDatabase, queue: StepQueue, catalog: FlowCatalog, options: EngineOptions, migrations: number, release: () => void) {
     this.#db = db
@@ -126,7 +133,9 @@ export class JourneyEngine {
       const engine = new JourneyEngine(db, queue, catalog, options, migrations, release)
       if (options.sampleFlows !== undefined && await catalog.count() === 0) await saveSamples(catalog, options.sampleFlows, options.log)
       options.onEventNamesChanged?.(await catalog.eventNames())
+      if (db.kind === 'postgres') engine.#listen(db.connectionString)
       if (options.work !== false) await engine.#startWorking()
+      engine.#startRetention()
       return engine
     } catch (error) {
       release()
@@ -162,6 +171,38 @@ export class JourneyEngine {
     }, this.#inFlight)
     await this.#queue.work(runner)
     this.#working = true
+  }
+
+  /**
+   * Other processes on the same PostgreSQL: a run one of them ends may have a call in flight here,
+   * and a flow one of them saves changes which events may start a run.
+   */
+  #listen (connectionString: string): void {
+    const log = this.#options.log
+    const refreshNames = (): void => {
+      this.#catalog.eventNames().then((names) => { this.#options.onEventNamesChanged?.(names) }, (error: unknown) => {
+        log.warn({ err: error }, 'could not read the event names again; the next change will')
+      })
+    }
+    const abort = (runId: string): void => {
+      const aborted = this.#inFlight.abort(runId)
+      if (aborted > 0) log.info({ runId, abortedCalls: aborted }, 'run ended: its call in flight here aborted')
+    }
+    this.#notifications = listenEngineNotifications(connectionString, {
+      runEnded: abort,
+      flowsChanged: refreshNames,
+      connected: () => {
+        refreshNames()
+        const runIds = this.#inFlight.runIds()
+        if (runIds.length === 0) return
+        this.#db.query<{ id: string }>(`SELECT id FROM journeys.runs WHERE id = ANY($1) AND status IN ('cancelled', 'exited')`, [runIds])
+          .then(({ rows }) => { for (const row of rows) abort(row.id) }, () => undefined)
+      }
+    }, log)
+  }
+
+  /** Every process runs the retention hourly; its lock lets one at a time delete. */
+  #startRetention (): void {
     const prune = (): void => {
       this.pruneFinished().catch((error: unknown) => {
         this.#options.log.warn({ err: error }, 'retention pass failed; the next one will try again')
@@ -327,6 +368,7 @@ export class JourneyEngine {
     try {
       await this.#queue.stop(timeoutMs)
     } finally {
+      await this.#notifications?.close()
       await this.#db.close()
       this.#release()
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Database, Queryable } from './database/database.js'
 import type { FlowRuntime } from './flowRuntime.js'
 import type { TriggeredFlow } from './triggers.js'
+import { notifyFlowsChanged } from './engineNotifications.js'
 
 /** A flow as the API shows it. */
 export interface FlowSummary {
@@ -132,6 +133,8 @@ export class FlowCatalog {
   }
 
   async #changed (): Promise<void> {
+    // The other processes on the database read the names again too.
+    await notifyFlowsChanged(this.#deps.db)
     this.#deps.onEventNamesChanged(await this.eventNames())
   }
 

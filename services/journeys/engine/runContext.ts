@@ -3,6 +3,7 @@ import type { FlowRuntime, RunView } from './flowRuntime.js'
 import { runStatusOf } from './progress.js'
 import type { RunStatus, StepState, StepStatus } from './progress.js'
 import type { ScheduledJob, StepQueue } from './stepQueue.js'
+import { notifyRunsEnded } from './engineNotifications.js'
 
 export interface RunRow {
   readonly id: string
@@ -77,6 +78,7 @@ export class RunContext {
   readonly #jobs: ScheduledJob[] = []
   readonly #removed: string[] = []
   #runDirty = false
+  #endedHere = false
 
   constructor (tx: Queryable, run: RunRow, steps: readonly StepRow[], runtime: FlowRuntime, now: number) {
     this.tx = tx
@@ -136,6 +138,7 @@ export class RunContext {
     this.run.status = status
     this.run.endedAt = new Date(this.now)
     this.#runDirty = true
+    this.#endedHere = true
   }
 
   /** Writes what changed: the steps, the run's status (from its steps unless it was ended), the jobs. */
@@ -164,6 +167,9 @@ export class RunContext {
     if (this.run.status === 'cancelled' || this.run.status === 'exited') {
       await this.tx.query('DELETE FROM journeys.waits WHERE run_id = $1', [this.run.id])
     }
+    // Delivered at commit to every engine on the database: the one with a call of this run in flight aborts it.
+    if (this.#endedHere) await notifyRunsEnded(this.tx, [this.run.id])
+    this.#endedHere = false
     await queue.remove(this.tx, this.#removed.splice(0))
     await queue.schedule(this.tx, this.#jobs.splice(0))
     this.#dirty.clear()

@@ -2,6 +2,7 @@ import { PgBoss, fromPglite } from 'pg-boss'
 import type { Db, Job } from 'pg-boss'
 import type { Queryable } from './database/database.js'
 import type { PgliteDatabase } from './database/pgliteDatabase.js'
+import { connectTimeoutMs } from './database/postgresDatabase.js'
 import type { PostgresDatabase } from './database/postgresDatabase.js'
 
 /** The one queue of step work. */
@@ -79,7 +80,7 @@ export async function startStepQueue (db: PgliteDatabase | PostgresDatabase, opt
   }
   const boss = db.kind === 'pglite'
     ? new PgBoss({ ...common, backend: 'pglite', db: fromPglite(db.pglite) })
-    : new PgBoss({ ...common, connectionString: db.connectionString, max: 10, application_name: 'event-gateway journeys queue' })
+    : new PgBoss({ ...common, connectionString: db.connectionString, max: 10, connectionTimeoutMillis: connectTimeoutMs, application_name: 'event-gateway journeys queue' })
   boss.on('error', (error: Error) => { options.onError?.(error) })
   await boss.start()
   await boss.createQueue(stepQueueName, {

@@ -60,9 +60,30 @@ export class InFlight {
   get size (): number {
     return this.#controllers.size
   }
+
+  /** The runs with a call in flight. */
+  runIds (): string[] {
+    return [...this.#controllers.keys()]
+  }
 }
 
 type Callable = Extract<RuntimeStep, { type: 'email' | 'webhook' }>
+
+/** A call aborted without its run ending (the process is stopping): its job is left for pg-boss to deliver again. */
+class StepAbortedError extends Error {
+  constructor (runId: string, stepId: string) {
+    super(`step ${stepId} of run ${runId} was aborted`)
+    this.name = 'StepAbortedError'
+  }
+}
+
+/**
+ * How often, and how far apart, an attempt's outcome is offered to a database that did not take
+ * it (away for a moment): within STEP_RECOVERY_MS's margin over STEP_TIMEOUT_MS (at least 5 s),
+ * so the call is not made again for want of its record.
+ */
+const recordTries = 4
+const recordSpacingMs = 1000
 
 /** The call one attempt of an email or webhook step makes, from the run's view; an Error when it cannot be made. */
 function callOf (step: Callable, ctx: RunContext, emailApiUrl: string): Omit<DeliveryAttempt, 'idempotencyKey' | 'signal'> | Error {
@@ -156,7 +177,7 @@ export function createStepRunner (deps: StepRunnerDeps, inFlight: InFlight): (jo
           break
         case 'cancelled':
           // Aborted without its run being ended (the process is stopping): the job is redelivered later.
-          throw new Error(`step ${stepId} of run ${runId} was aborted`)
+          throw new StepAbortedError(runId, stepId)
         case 'retry': {
           const used = attempt - row.attemptBase
           if (used >= step.retry.attempts) {
@@ -182,6 +203,19 @@ export function createStepRunner (deps: StepRunnerDeps, inFlight: InFlight): (jo
     })
   }
 
+  async function record (job: Job<StepJob>, step: Callable, attempt: number, result: AttemptResult, seconds: number): Promise<void> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        await end(job, step, attempt, result, seconds)
+        return
+      } catch (error) {
+        if (error instanceof StepAbortedError || tries >= recordTries) throw error
+        log.warn({ err: error, runId: job.data.runId, stepId: job.data.stepId, attempt, tries }, 'could not record the attempt\'s outcome; trying again')
+        await new Promise((resolve) => setTimeout(resolve, recordSpacingMs))
+      }
+    }
+  }
+
   return async (job) => {
     const started = await begin(job)
     if (started === undefined) return
@@ -202,7 +236,7 @@ export function createStepRunner (deps: StepRunnerDeps, inFlight: InFlight): (jo
       await end(job, step, attempt, result, seconds).catch(() => undefined)
       return
     }
-    await end(job, step, attempt, result, seconds)
+    await record(job, step, attempt, result, seconds)
   }
 }
 
