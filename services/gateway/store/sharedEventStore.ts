@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis'
 import { coalescedCall } from '../../../utils/coalescedCall.js'
 import type { SharedRedis } from '../../cluster/index.js'
 import { EventOutbox } from './eventOutbox.js'
+import { HydrationLock } from './hydrationLock.js'
 import type { Event, EventStore, JsonPage, Page, PageRequest, ReadConsistency, StoreCounts, User, UserWithEvents } from './eventStore.js'
 import { MemoryEventStore } from './memoryEventStore.js'
 import type { MemoryEventStoreOptions } from './memoryEventStore.js'
@@ -303,6 +304,11 @@ export class SharedEventStore implements EventStore {
   async checkGeneration (): Promise<void> {
     const current = await this.sharedGeneration().catch(() => null)
     if (current !== null) this.#generationChanged(current)
+  }
+
+  /** The lock that lets one instance at a time hydrate the shared store from event.com. */
+  hydrationLock (ttlMs: number): HydrationLock {
+    return new HydrationLock(this.#client, this.#keys.lock, ttlMs)
   }
 
   /** Events accepted here that the shared stream does not hold yet, oldest first. */

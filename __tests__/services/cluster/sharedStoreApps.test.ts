@@ -1,0 +1,50 @@
+import { describe, it, expect } from 'vitest'
+import { addEvent } from '../../helpers/testApp.js'
+import { clusterPrefix, createClusterUpstream, startClusterInstance } from '../../helpers/clusterApps.js'
+import { seedEvents, seedUsers } from '../../helpers/seed.js'
+
+describe('gateway instances sharing a Redis', () => {
+  it('hydrate from event.com once: the first takes the lock, the other loads what it wrote and serves the same data', async () => {
+    const upstream = createClusterUpstream()
+    const keyPrefix = clusterPrefix()
+    const [a, b] = await Promise.all([startClusterInstance({ upstream, keyPrefix }), startClusterInstance({ upstream, keyPrefix })])
+    await Promise.all([a.app.hydrator.hydrated, b.app.hydrator.hydrated])
+
+    expect(upstream.calls).toEqual({ getUsers: 1, getEvents: 1 })
+    for (const { app } of [a, b]) {
+      expect(app.hydrator.state).toBe('ready')
+      const users = await app.inject({ url: '/getUsers' })
+      expect(users.statusCode).toBe(200)
+      expect(users.headers['read-consistency']).toBeUndefined()
+      expect((users.json() as { id: string }[]).map((user) => user.id)).toEqual(seedUsers.map((user) => user.id))
+      expect((await app.inject({ url: '/getEvents' })).json()).toEqual(seedEvents)
+    }
+    const later = await startClusterInstance({ upstream, keyPrefix })
+    await later.app.hydrator.hydrated
+    expect(upstream.calls).toEqual({ getUsers: 1, getEvents: 1 })
+    expect((await later.app.inject({ url: '/getEvents' })).json()).toEqual(seedEvents)
+  })
+
+  it('show a write acknowledged by one instance in the next read from another', async () => {
+    const upstream = createClusterUpstream()
+    const keyPrefix = clusterPrefix()
+    const a = await startClusterInstance({ upstream, keyPrefix })
+    await a.app.hydrator.hydrated
+    const b = await startClusterInstance({ upstream, keyPrefix })
+    await b.app.hydrator.hydrated
+
+    for (let round = 0; round < 20; round++) {
+      const written = await addEvent(a.app, { name: `round-${round}`, userId: '3' })
+      expect(written.statusCode).toBe(201)
+      const { id } = written.json() as { id: string }
+      const read = await b.app.inject({ url: '/getEventsByUserId/3?limit=100' })
+      expect(read.statusCode).toBe(200)
+      expect(read.headers['read-consistency']).toBeUndefined()
+      expect((read.json() as { id: string }[]).at(-1)?.id).toBe(id)
+    }
+    const onA = (await a.app.inject({ url: '/getEvents?limit=100' })).json() as unknown[]
+    const onB = (await b.app.inject({ url: '/getEvents?limit=100' })).json() as unknown[]
+    expect(onB).toEqual(onA)
+    expect(onB).toHaveLength(seedEvents.length + 20)
+  })
+})
