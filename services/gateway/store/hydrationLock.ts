@@ -16,6 +16,8 @@ export class HydrationLock {
   readonly #client: Redis & StoreScripts
   readonly #key: string
   readonly #ttlMs: number
+  /** The token of a lock whose release may have failed: this instance may still hold it. */
+  #leftover: string | undefined
 
   constructor (client: Redis & StoreScripts, key: string, ttlMs: number) {
     this.#client = client
@@ -25,8 +27,14 @@ export class HydrationLock {
 
   /** The lock, or undefined while another instance holds it. Rejects when Redis does not answer. */
   async acquire (): Promise<HeldLock | undefined> {
-    const token = randomBytes(12).toString('hex')
-    if (await this.#client.set(this.#key, token, 'PX', this.#ttlMs, 'NX') !== 'OK') return undefined
+    let token = randomBytes(12).toString('hex')
+    if (await this.#client.set(this.#key, token, 'PX', this.#ttlMs, 'NX') !== 'OK') {
+      // Our own lock, left behind by a release Redis did not answer, is ours to take again.
+      const leftover = this.#leftover
+      if (leftover === undefined || await this.#client.gwStoreRefreshLock(this.#key, leftover, this.#ttlMs) !== 1) return undefined
+      token = leftover
+    }
+    this.#leftover = undefined
     let held = true
     const refresh = setInterval(() => {
       this.#client.gwStoreRefreshLock(this.#key, token, this.#ttlMs).then((kept) => { if (kept === 0) held = false }, () => undefined)
@@ -36,7 +44,7 @@ export class HydrationLock {
       get held () { return held },
       release: async () => {
         clearInterval(refresh)
-        await this.#client.gwStoreReleaseLock(this.#key, token).catch(() => undefined)
+        await this.#client.gwStoreReleaseLock(this.#key, token).catch(() => { this.#leftover = token })
       }
     }
   }
