@@ -16,7 +16,7 @@ describe('gateway instances sharing a Redis', () => {
       const users = await app.inject({ url: '/getUsers' })
       expect(users.statusCode).toBe(200)
       expect(users.headers['read-consistency']).toBeUndefined()
-      expect((users.json() as { id: string }[]).map((user) => user.id)).toEqual(seedUsers.map((user) => user.id))
+      expect(users.json<{ id: string }[]>().map((user) => user.id)).toEqual(seedUsers.map((user) => user.id))
       expect((await app.inject({ url: '/getEvents' })).json()).toEqual(seedEvents)
     }
     const later = await startClusterInstance({ upstream, keyPrefix })
@@ -36,14 +36,14 @@ describe('gateway instances sharing a Redis', () => {
     for (let round = 0; round < 20; round++) {
       const written = await addEvent(a.app, { name: `round-${round}`, userId: '3' })
       expect(written.statusCode).toBe(201)
-      const { id } = written.json() as { id: string }
+      const { id } = written.json<{ id: string }>()
       const read = await b.app.inject({ url: '/getEventsByUserId/3?limit=100' })
       expect(read.statusCode).toBe(200)
       expect(read.headers['read-consistency']).toBeUndefined()
-      expect((read.json() as { id: string }[]).at(-1)?.id).toBe(id)
+      expect(read.json<{ id: string }[]>().at(-1)?.id).toBe(id)
     }
-    const onA = (await a.app.inject({ url: '/getEvents?limit=100' })).json() as unknown[]
-    const onB = (await b.app.inject({ url: '/getEvents?limit=100' })).json() as unknown[]
+    const onA = (await a.app.inject({ url: '/getEvents?limit=100' })).json<unknown[]>()
+    const onB = (await b.app.inject({ url: '/getEvents?limit=100' })).json<unknown[]>()
     expect(onB).toEqual(onA)
     expect(onB).toHaveLength(seedEvents.length + 20)
   })

@@ -30,9 +30,9 @@ beforeEach(async () => {
 async function twoInstances (): Promise<{ a: ClusterInstance, b: ClusterInstance, upstream: ClusterUpstream }> {
   const upstream = createClusterUpstream()
   const keyPrefix = clusterPrefix(own.url)
-  const a = await startClusterInstance({ upstream, keyPrefix, url: proxy.url, timeoutMs: deadlineMs, app: process.env.DBG ? { logger: pino({ level: 'info' }).child({ i: 'A' }) } : {} })
+  const a = await startClusterInstance({ upstream, keyPrefix, url: proxy.url, timeoutMs: deadlineMs })
   await a.app.hydrator.hydrated
-  const b = await startClusterInstance({ upstream, keyPrefix, url: proxy.url, timeoutMs: deadlineMs, app: process.env.DBG ? { logger: pino({ level: 'info' }).child({ i: 'B' }) } : {} })
+  const b = await startClusterInstance({ upstream, keyPrefix, url: proxy.url, timeoutMs: deadlineMs })
   await b.app.hydrator.hydrated
   return { a, b, upstream }
 }
@@ -40,13 +40,13 @@ async function twoInstances (): Promise<{ a: ClusterInstance, b: ClusterInstance
 async function write (app: FastifyInstance, name: string): Promise<string> {
   const response = await addEvent(app, { name, userId: '3' })
   expect(response.statusCode).toBe(201)
-  return (response.json() as Event).id
+  return response.json<Event>().id
 }
 
 async function eventIdsOf (app: FastifyInstance, userId: string): Promise<{ ids: string[], stale: boolean }> {
   const response = await app.inject({ url: `/getEventsByUserId/${userId}?limit=1000` })
   expect(response.statusCode).toBe(200)
-  return { ids: (response.json() as Event[]).map((event) => event.id), stale: response.headers['read-consistency'] === 'stale' }
+  return { ids: response.json<Event[]>().map((event) => event.id), stale: response.headers['read-consistency'] === 'stale' }
 }
 
 /** Waits until a read on `app` is fresh and shows every one of `ids`. */
@@ -55,6 +55,10 @@ async function shownFresh (app: FastifyInstance, userId: string, ids: readonly s
     const read = await eventIdsOf(app, userId)
     return !read.stale && ids.every((id) => read.ids.includes(id)) ? read.ids : undefined
   }, 30_000, 50)
+}
+
+async function * toAsync<T> (items: readonly T[]): AsyncGenerator<T> {
+  for (const item of items) yield await Promise.resolve(item)
 }
 
 async function timed<T> (call: () => Promise<T>): Promise<{ value: T, ms: number }> {
@@ -129,7 +133,7 @@ describe('the shared store when Redis is slow, away or restarted empty', { timeo
     // event.com as the rebuild sees it: only the seed, whatever was written since.
     const eventService = {
       getUsers: () => Promise.resolve({ items: [...seedUsers], skipped: 0 }),
-      getEvents: async <T>(consume: (events: AsyncIterable<Event>) => Promise<T>) => ({ result: await consume((async function * () { yield * seedEvents })()), skipped: 0 })
+      getEvents: async <T>(consume: (events: AsyncIterable<Event>) => Promise<T>) => ({ result: await consume(toAsync(seedEvents)), skipped: 0 })
     }
     const instance = async (): Promise<SharedEventStore> => {
       const redis = new SharedRedis({ url: own.url, timeoutMs: deadlineMs, keyPrefix })

@@ -66,7 +66,6 @@ const appendReplyCount = 1000
  * named by a key, and its absence means Redis lost them.
  */
 export class SharedEventStore implements EventStore {
-  readonly #redis: SharedRedis
   readonly #logger: FastifyBaseLogger
   readonly #keys: SharedStoreKeys
   readonly #client: Redis & StoreScripts
@@ -98,7 +97,6 @@ export class SharedEventStore implements EventStore {
   #unsubscribe: () => void
 
   constructor (options: SharedEventStoreOptions) {
-    this.#redis = options.redis
     this.#logger = options.logger
     this.#keys = sharedStoreKeys(options.redis)
     this.#client = withStoreScripts(options.redis.client)
@@ -467,6 +465,7 @@ export class SharedEventStore implements EventStore {
 
   async #runTail (connection: Redis): Promise<void> {
     const signal = this.#closing.signal
+    const closed = (): boolean => signal.aborted
     await connection.connect().catch(() => undefined)
     let failures = 0
     while (!signal.aborted) {
@@ -479,7 +478,7 @@ export class SharedEventStore implements EventStore {
       }
       try {
         this.#tailClientId ??= await connection.client('ID')
-        const reply = await connection.xread('COUNT', this.#batch, 'BLOCK', this.#tailBlockMs, 'STREAMS', this.#keys.events(generation), after) as [string, StreamEntry[]][] | null
+        const reply = await connection.xread('COUNT', this.#batch, 'BLOCK', this.#tailBlockMs, 'STREAMS', this.#keys.events(generation), after)
         failures = 0
         if (epoch !== this.#epoch) continue
         const entries = reply?.[0]?.[1] ?? []
@@ -488,7 +487,7 @@ export class SharedEventStore implements EventStore {
         if (this.#outbox.size > 0) await this.#flushOutbox()
       } catch {
         this.#tailClientId = undefined
-        if (signal.aborted) return
+        if (closed()) return
         // Redis away: try again soon, from where the tail stood; the connection reconnects by itself.
         await sleepFor(Math.min(50 * 2 ** Math.min(failures++, 5), 1000), undefined, { signal }).catch(() => undefined)
       }
