@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../services/app.js'
 import type { AppOptions } from '../../services/app.js'
 import { SharedRedis } from '../../services/cluster/index.js'
+import pino from 'pino'
 import { SharedEventStore } from '../../services/gateway/store/sharedEventStore.js'
+import type { SharedEventStoreOptions } from '../../services/gateway/store/sharedEventStore.js'
 import { createInProcessEventService } from '../../mocks/inProcessEventService.js'
 import type { InProcessEventService } from '../../mocks/inProcessEventService.js'
 import { EVENT_SERVICE_ORIGIN } from '../../mocks/origin.js'
@@ -49,6 +51,8 @@ export async function startClusterInstance (options: {
   readonly keyPrefix: string
   readonly url?: string
   readonly timeoutMs?: number
+  /** Options of the instance's shared store; by default the app makes it. */
+  readonly store?: Partial<Omit<SharedEventStoreOptions, 'redis'>>
   readonly app?: Partial<AppOptions>
 }): Promise<ClusterInstance> {
   const redis = new SharedRedis({ url: options.url ?? sharedRedisUrl, timeoutMs: options.timeoutMs ?? 1000, keyPrefix: options.keyPrefix, name: 'test' })
@@ -58,6 +62,7 @@ export async function startClusterInstance (options: {
     random: () => 0.5,
     processMetrics: false,
     redis,
+    ...(options.store && { store: new SharedEventStore({ redis, logger: pino({ level: 'silent' }), ...options.store }) }),
     eventServiceDispatcher: options.upstream.dispatcher,
     ...options.app
   })

@@ -25,26 +25,28 @@ describe('gateway instances sharing a Redis', () => {
     expect((await later.app.inject({ url: '/getEvents' })).json()).toEqual(seedEvents)
   })
 
-  it('show a write acknowledged by one instance in the next read from another', async () => {
-    const upstream = createClusterUpstream()
-    const keyPrefix = clusterPrefix()
-    const a = await startClusterInstance({ upstream, keyPrefix })
-    await a.app.hydrator.hydrated
-    const b = await startClusterInstance({ upstream, keyPrefix })
-    await b.app.hydrator.hydrated
+  for (const [behind, storeOptions] of [['tailing the stream', {}], ['whose tail is behind (has none)', { tail: false }]] as const) {
+    it(`show a write acknowledged by one instance in the next read from another ${behind}`, async () => {
+      const upstream = createClusterUpstream()
+      const keyPrefix = clusterPrefix()
+      const a = await startClusterInstance({ upstream, keyPrefix })
+      await a.app.hydrator.hydrated
+      const b = await startClusterInstance({ upstream, keyPrefix, store: storeOptions })
+      await b.app.hydrator.hydrated
 
-    for (let round = 0; round < 20; round++) {
-      const written = await addEvent(a.app, { name: `round-${round}`, userId: '3' })
-      expect(written.statusCode).toBe(201)
-      const { id } = written.json<{ id: string }>()
-      const read = await b.app.inject({ url: '/getEventsByUserId/3?limit=100' })
-      expect(read.statusCode).toBe(200)
-      expect(read.headers['read-consistency']).toBeUndefined()
-      expect(read.json<{ id: string }[]>().at(-1)?.id).toBe(id)
-    }
-    const onA = (await a.app.inject({ url: '/getEvents?limit=100' })).json<unknown[]>()
-    const onB = (await b.app.inject({ url: '/getEvents?limit=100' })).json<unknown[]>()
-    expect(onB).toEqual(onA)
-    expect(onB).toHaveLength(seedEvents.length + 20)
-  })
+      for (let round = 0; round < 20; round++) {
+        const written = await addEvent(a.app, { name: `round-${round}`, userId: '3' })
+        expect(written.statusCode).toBe(201)
+        const { id } = written.json<{ id: string }>()
+        const read = await b.app.inject({ url: '/getEventsByUserId/3?limit=100' })
+        expect(read.statusCode).toBe(200)
+        expect(read.headers['read-consistency']).toBeUndefined()
+        expect(read.json<{ id: string }[]>().at(-1)?.id).toBe(id)
+      }
+      const onA = (await a.app.inject({ url: '/getEvents?limit=100' })).json<unknown[]>()
+      const onB = (await b.app.inject({ url: '/getEvents?limit=100' })).json<unknown[]>()
+      expect(onB).toEqual(onA)
+      expect(onB).toHaveLength(seedEvents.length + 20)
+    })
+  }
 })

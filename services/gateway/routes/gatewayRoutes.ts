@@ -69,8 +69,15 @@ export const gatewayRoutes: FastifyPluginCallback<GatewayRoutesOptions> = (app, 
   // cannot make sure of that (Redis slow or away), it is served all the same, and says so.
   const store = app.eventStore
   const sync = store.sync?.bind(store)
-  const storeInSync: onRequestAsyncHookHandler = async (_request, reply) => {
-    if (sync !== undefined && await sync() === 'stale') void reply.header('read-consistency', 'stale')
+  const storeInSync: onRequestHookHandler = (_request, reply, next) => {
+    if (sync === undefined) {
+      next()
+      return
+    }
+    void sync().then((consistency) => {
+      if (consistency === 'stale') void reply.header('read-consistency', 'stale')
+      next()
+    })
   }
   const reads = app.rateLimits.hook('reads')
   const writes = app.rateLimits.hook('writes', { refusedForMs: () => breaker.snapshot().retryAfterMs ?? 0 })

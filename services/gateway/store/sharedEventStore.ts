@@ -215,22 +215,23 @@ export class SharedEventStore implements EventStore {
    * before the call; 'stale' when that could not be made sure (Redis slow or away, shared state
    * being rebuilt): the index then answers as it is. Never waits much longer than the Redis deadline.
    */
-  async sync (): Promise<ReadConsistency> {
-    let position: Position
-    try {
-      position = await this.#checkPosition()
+  sync (): Promise<ReadConsistency> {
+    // Written with then() rather than await: it runs once per read, and every await costs.
+    return this.#checkPosition().then((position) => position.asked === this.#generation
+      ? this.#consistencyAt(position)
       // The index was replaced while the check was out: ask again, for the index now held.
-      if (position.asked !== this.#generation) position = await this.#checkPosition()
-    } catch {
-      return this.#stale()
-    }
+      : this.#checkPosition().then((again) => this.#consistencyAt(again)))
+      .catch(() => this.#stale())
+  }
+
+  #consistencyAt (position: Position): ReadConsistency | Promise<ReadConsistency> {
     if (position.generation !== this.#generation) {
       this.#generationChanged(position.generation === '' ? undefined : position.generation)
       return this.#stale()
     }
-    if (position.lastId === '') return 'fresh'
+    if (position.lastId === '' || compareStreamIds(this.#applied, position.lastId) >= 0) return 'fresh'
     if (compareStreamIds(position.lastId, this.#latestSeen) > 0) this.#latestSeen = position.lastId
-    return await this.#reach(position.generation, position.lastId) ? 'fresh' : this.#stale()
+    return this.#reach(position.generation, position.lastId).then((reached) => reached ? 'fresh' : this.#stale())
   }
 
   /**
