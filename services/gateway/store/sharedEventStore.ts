@@ -239,7 +239,6 @@ export class SharedEventStore implements EventStore {
    * When Redis cannot take it, the index takes it and the outbox keeps it until Redis can. Mutates.
    */
   async addEvent (event: Event): Promise<void> {
-    this.#loading?.push(event)
     const generation = this.#generation
     if (generation === undefined) {
       this.#keepLocally(event)
@@ -258,6 +257,8 @@ export class SharedEventStore implements EventStore {
       this.#generationChanged(reply[1] === '' ? undefined : reply[1])
       return
     }
+    // A load in progress replaces this generation: the event goes out again after it (the outbox keeps the others).
+    this.#loading?.push(event)
     if (generation === this.#generation) this.#apply(reply[2])
     // The reply was cut short (the index far behind), or the index was replaced meanwhile: apply it out of order.
     if (this.#generation !== generation) {
@@ -342,9 +343,12 @@ export class SharedEventStore implements EventStore {
   }
 
   /** Resolves once the bulk connection is up (it connects lazily, and reconnects by itself). */
-  #bulkReady (): Promise<void> {
+  #bulkReady (deadline: Promise<never>): Promise<void> {
     if (this.#bulk.status === 'wait') void this.#bulk.connect().catch(() => undefined)
-    return new Promise((resolve) => { this.#bulk.once('ready', () => { resolve() }) })
+    let ready: () => void = () => undefined
+    const connected = new Promise<void>((resolve) => { ready = resolve })
+    this.#bulk.once('ready', ready)
+    return Promise.race([connected, deadline]).finally(() => { this.#bulk.off('ready', ready) })
   }
 
   #keepLocally (event: Event): void {
@@ -502,7 +506,7 @@ export class SharedEventStore implements EventStore {
       timer = setTimeout(() => { reject(new Error(`a bulk Redis call took more than ${this.#bulkTimeoutMs} ms`)) }, this.#bulkTimeoutMs)
     })
     try {
-      if (this.#bulk.status !== 'ready') await Promise.race([this.#bulkReady(), deadline])
+      if (this.#bulk.status !== 'ready') await this.#bulkReady(deadline)
       return await Promise.race([call(), deadline])
     } finally {
       clearTimeout(timer)
