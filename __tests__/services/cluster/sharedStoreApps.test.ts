@@ -11,6 +11,8 @@ describe('gateway instances sharing a Redis', () => {
     await Promise.all([a.app.hydrator.hydrated, b.app.hydrator.hydrated])
 
     expect(upstream.calls).toEqual({ getUsers: 1, getEvents: 1 })
+    const rehydrations = await Promise.all([a, b].map(async ({ app }) => Number(/^store_rehydrations_total (\d+)$/m.exec((await app.inject({ url: '/metrics' })).body)?.[1])))
+    expect([...rehydrations].sort()).toEqual([0, 1])
     for (const { app } of [a, b]) {
       expect(app.hydrator.state).toBe('ready')
       const users = await app.inject({ url: '/getUsers' })

@@ -164,4 +164,20 @@ describe('the shared store when Redis is slow, away or restarted empty', { timeo
     expect(a.outboxEvents()).toEqual([])
     expect((await b.listEventsByUser('1', { limit: 10 }))?.items.map((event) => event.id)).toEqual(['e1', 'e2', 'kept'])
   })
+
+  it('keeps at most the outbox cap while Redis is away, dropping the oldest, and counts the drops in /metrics', async () => {
+    const upstream = createClusterUpstream()
+    const keyPrefix = clusterPrefix(own.url)
+    const a = await startClusterInstance({ upstream, keyPrefix, url: own.url, timeoutMs: deadlineMs, store: { outboxCap: 2 } })
+    await a.app.hydrator.hydrated
+    await own.kill()
+    const written = [await write(a.app, 'one'), await write(a.app, 'two'), await write(a.app, 'three')]
+
+    expect(a.store.outboxEvents().map((event) => event.id)).toEqual(written.slice(1))
+    // The dropped one is still acknowledged and shown here; event.com holds it for the next rehydration.
+    expect(await eventIdsOf(a.app, '3')).toEqual({ ids: written, stale: true })
+    const metrics = (await a.app.inject({ url: '/metrics' })).body
+    expect(metrics).toMatch(/^store_outbox_dropped_total 1$/m)
+    expect(metrics).toMatch(/^store_outbox_events 2$/m)
+  })
 })
