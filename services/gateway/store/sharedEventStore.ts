@@ -248,8 +248,9 @@ export class SharedEventStore implements EventStore {
     try {
       reply = await this.#client.gwStoreAppend(this.#keys.generation, this.#keys.events(generation), generation, entryValue(event), this.#applied, appendReplyCount)
     } catch (error) {
+      // Logged once per outage, not once per write.
+      if (this.#outbox.size === 0) this.#logger.warn({ err: error }, 'shared store: accepted events cannot be published to Redis; keeping them in the outbox')
       this.#keepLocally(event)
-      this.#logger.warn({ err: error, outbox: this.#outbox.size }, 'shared store: an accepted event could not be published; kept in the outbox')
       return
     }
     if (reply[0] === 0) {
@@ -365,7 +366,8 @@ export class SharedEventStore implements EventStore {
 
   /** Another generation is shared: load it. None is: the hydrator rebuilds it (one instance from event.com, the others wait and load). */
   #generationChanged (current: string | undefined): void {
-    if (current === this.#generation) return
+    // A load in progress is about to make its own generation current.
+    if (current === this.#generation || this.#loading !== undefined) return
     if (current !== undefined) {
       void this.follow(current).catch((error: unknown) => { this.#logger.warn({ err: error, generation: current }, 'shared store: loading the shared generation failed; retrying at the next check') })
     }
@@ -438,6 +440,7 @@ export class SharedEventStore implements EventStore {
   }
 
   async #reload (generation: string): Promise<void> {
+    const epoch = this.#epoch
     const usersKey = this.#keys.users(generation)
     const eventsKey = this.#keys.events(generation)
     const users: User[] = []
@@ -462,6 +465,8 @@ export class SharedEventStore implements EventStore {
     }
     const index = new MemoryEventStore(this.#indexOptions)
     const counts = await index.load({ users, events: events() })
+    // A load here made a newer generation current meanwhile: this one is out of date.
+    if (epoch !== this.#epoch) return
     this.#swap(index, generation, lastId)
     this.#reloads++
     this.#logger.info({ generation, ...counts, lastId }, 'shared store: loaded the shared generation')
