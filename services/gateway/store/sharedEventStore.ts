@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
@@ -9,6 +8,8 @@ import { HydrationLock } from './hydrationLock.js'
 import type { Event, EventStore, JsonPage, Page, PageRequest, ReadConsistency, StoreCounts, User, UserWithEvents } from './eventStore.js'
 import { MemoryEventStore } from './memoryEventStore.js'
 import type { MemoryEventStoreOptions } from './memoryEventStore.js'
+import { SharedGenerations } from './sharedGenerations.js'
+import type { LoadedGeneration } from './sharedGenerations.js'
 import { sharedStoreKeys, withStoreScripts } from './sharedStoreScripts.js'
 import type { SharedStoreKeys, StoreScripts } from './sharedStoreScripts.js'
 import { compareStreamIds, entryValue, eventOfEntry, streamIdTime, streamStart } from './streamEntries.js'
@@ -69,12 +70,10 @@ export class SharedEventStore implements EventStore {
   readonly #logger: FastifyBaseLogger
   readonly #keys: SharedStoreKeys
   readonly #client: Redis & StoreScripts
-  readonly #bulk: Redis & StoreScripts
+  readonly #generations: SharedGenerations
   readonly #tail: Redis | undefined
-  readonly #indexOptions: MemoryEventStoreOptions
   readonly #outbox: EventOutbox
   readonly #batch: number
-  readonly #bulkTimeoutMs: number
   readonly #tailBlockMs: number
   readonly #tailWaitMs: number
   readonly #closing = new AbortController()
@@ -100,13 +99,17 @@ export class SharedEventStore implements EventStore {
     this.#logger = options.logger
     this.#keys = sharedStoreKeys(options.redis)
     this.#client = withStoreScripts(options.redis.client)
-    this.#bulk = withStoreScripts(options.redis.blocking())
     this.#tail = options.tail === false ? undefined : options.redis.blocking()
-    this.#indexOptions = options.index ?? {}
-    this.#index = new MemoryEventStore(this.#indexOptions)
+    this.#index = new MemoryEventStore(options.index)
     this.#outbox = new EventOutbox(options.outboxCap ?? 50_000)
     this.#batch = options.batch ?? 5000
-    this.#bulkTimeoutMs = options.bulkTimeoutMs ?? Math.max(5000, options.redis.timeoutMs * 20)
+    this.#generations = new SharedGenerations({
+      connection: withStoreScripts(options.redis.blocking()),
+      keys: this.#keys,
+      batch: this.#batch,
+      timeoutMs: options.bulkTimeoutMs ?? Math.max(5000, options.redis.timeoutMs * 20),
+      indexOptions: options.index ?? {}
+    })
     this.#tailBlockMs = options.tailBlockMs ?? 1000
     this.#tailWaitMs = options.tailWaitMs ?? options.redis.timeoutMs
     this.#checkPosition = coalescedCall(() => this.#position())
@@ -144,52 +147,16 @@ export class SharedEventStore implements EventStore {
    * then the generation key), and makes it this instance's index. Mutates.
    */
   async load (snapshot: { readonly users: readonly User[], readonly events: Iterable<Event> | AsyncIterable<Event> }): Promise<StoreCounts> {
-    const generation = randomBytes(8).toString('hex')
-    const usersKey = this.#keys.users(generation)
-    const eventsKey = this.#keys.events(generation)
-    const pendingTtlMs = 10 * 60_000
-    const users = [...snapshot.users]
     const since: Event[] = []
     this.#loading = since
     try {
-      for (let start = 0; start < users.length; start += this.#batch) {
-        const values = users.slice(start, start + this.#batch).map((user) => JSON.stringify({ id: user.id, userName: user.userName, email: user.email }))
-        await this.#bulkCall(() => this.#bulk.multi().rpush(usersKey, ...values).pexpire(usersKey, pendingTtlMs).exec())
-      }
-      let lastId = streamStart
-      let pending: Event[] = []
-      const publish = async (): Promise<void> => {
-        if (pending.length === 0) return
-        const events = pending
-        pending = []
-        const replies = await this.#bulkCall(() => {
-          const pipeline = this.#bulk.pipeline()
-          for (const event of events) pipeline.xadd(eventsKey, '*', 'e', entryValue(event))
-          return pipeline.pexpire(eventsKey, pendingTtlMs).exec()
-        })
-        for (const [error, id] of replies ?? []) {
-          if (error !== null) throw error
-          if (typeof id === 'string' && id.includes('-')) lastId = id
-        }
-      }
-      const batch = this.#batch
-      async function * publishing (): AsyncGenerator<Event> {
-        for await (const event of snapshot.events) {
-          pending.push(event)
-          yield event
-          if (pending.length >= batch) await publish()
-        }
-        await publish()
-      }
-      const index = new MemoryEventStore(this.#indexOptions)
-      const counts = await index.load({ users, events: publishing() })
-      await this.#bulkCall(() => this.#bulk.gwStoreCommit(this.#keys.generation, usersKey, eventsKey, generation, this.#keys.users(''), this.#keys.events('')))
-      this.#swap(index, generation, lastId)
-      this.#logger.info({ generation, ...counts, lastId }, 'shared store: wrote a new generation')
+      const loaded = await this.#generations.write(snapshot)
+      this.#swap(loaded)
+      this.#logger.info({ generation: loaded.generation, ...loaded.counts, lastId: loaded.lastId }, 'shared store: wrote a new generation')
       // Writes accepted while the snapshot was taken may be missing from it: they go out again.
       for (const event of since) this.#keepLocally(event)
       void this.#flushOutbox()
-      return await index.counts()
+      return await loaded.index.counts()
     } finally {
       this.#loading = undefined
     }
@@ -343,15 +310,6 @@ export class SharedEventStore implements EventStore {
     }
   }
 
-  /** Resolves once the bulk connection is up (it connects lazily, and reconnects by itself). */
-  #bulkReady (deadline: Promise<never>): Promise<void> {
-    if (this.#bulk.status === 'wait') void this.#bulk.connect().catch(() => undefined)
-    let ready: () => void = () => undefined
-    const connected = new Promise<void>((resolve) => { ready = resolve })
-    this.#bulk.once('ready', ready)
-    return Promise.race([connected, deadline]).finally(() => { this.#bulk.off('ready', ready) })
-  }
-
   #keepLocally (event: Event): void {
     void this.#index.addEvent(event)
     if (this.#outbox.push(event)) {
@@ -424,7 +382,7 @@ export class SharedEventStore implements EventStore {
     }
   }
 
-  #swap (index: MemoryEventStore, generation: string, lastId: string): void {
+  #swap ({ index, generation, lastId }: LoadedGeneration): void {
     this.#index = index
     this.#generation = generation
     this.#applied = lastId
@@ -441,35 +399,12 @@ export class SharedEventStore implements EventStore {
 
   async #reload (generation: string): Promise<void> {
     const epoch = this.#epoch
-    const usersKey = this.#keys.users(generation)
-    const eventsKey = this.#keys.events(generation)
-    const users: User[] = []
-    for (let start = 0; ; start += this.#batch) {
-      const values = await this.#bulkCall(() => this.#bulk.lrange(usersKey, start, start + this.#batch - 1))
-      for (const value of values) users.push(JSON.parse(value) as User)
-      if (values.length < this.#batch) break
-    }
-    let lastId = streamStart
-    const batch = this.#batch
-    const read = (after: string): Promise<StreamEntry[]> => this.#bulkCall(() => this.#bulk.xrange(eventsKey, `(${after}`, '+', 'COUNT', batch) as Promise<StreamEntry[]>)
-    async function * events (): AsyncGenerator<Event> {
-      for (;;) {
-        const entries = await read(lastId)
-        for (const entry of entries) {
-          const event = eventOfEntry(entry)
-          if (event !== undefined) yield event
-          lastId = entry[0]
-        }
-        if (entries.length < batch) return
-      }
-    }
-    const index = new MemoryEventStore(this.#indexOptions)
-    const counts = await index.load({ users, events: events() })
+    const loaded = await this.#generations.read(generation)
     // A load here made a newer generation current meanwhile: this one is out of date.
     if (epoch !== this.#epoch) return
-    this.#swap(index, generation, lastId)
+    this.#swap(loaded)
     this.#reloads++
-    this.#logger.info({ generation, ...counts, lastId }, 'shared store: loaded the shared generation')
+    this.#logger.info({ generation, ...loaded.counts, lastId: loaded.lastId }, 'shared store: loaded the shared generation')
     void this.#flushOutbox()
   }
 
@@ -504,25 +439,11 @@ export class SharedEventStore implements EventStore {
     }
   }
 
-  /** A bulk call on its own connection: no Redis deadline (it may be large), but not forever either. */
-  async #bulkCall<T> (call: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => { reject(new Error(`a bulk Redis call took more than ${this.#bulkTimeoutMs} ms`)) }, this.#bulkTimeoutMs)
-    })
-    try {
-      if (this.#bulk.status !== 'ready') await this.#bulkReady(deadline)
-      return await Promise.race([call(), deadline])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
   /** Stops the tail; the connections close with the SharedRedis. */
   close (): void {
     this.#closing.abort()
     this.#unsubscribe()
     this.#tail?.disconnect()
-    this.#bulk.disconnect()
+    this.#generations.close()
   }
 }
