@@ -70,12 +70,12 @@ async function timed<T> (call: () => Promise<T>): Promise<{ value: T, ms: number
 describe('the shared store when Redis is slow, away or restarted empty', { timeout: 60_000 }, () => {
   it('Redis slow: reads answer within about the deadline, marked stale; writes are acknowledged and reach the other instance once it is quick again', async () => {
     const { a, b } = await twoInstances()
-    proxy.delayMs = 300
+    proxy.delayMs = 1000
 
     const { value: read, ms } = await timed(() => eventIdsOf(b.app, '3'))
     expect(read).toEqual({ ids: [], stale: true })
-    // The deadline, plus room for a loaded machine: nothing waits for the 300 ms Redis.
-    expect(ms).toBeLessThan(250 + deadlineMs)
+    // The deadline, plus room for a loaded machine: nothing waits for the 1 s Redis.
+    expect(ms).toBeLessThan(600 + deadlineMs)
     const metrics = await b.app.inject({ url: '/metrics' })
     expect(metrics.body).toMatch(/^store_stale_reads_total [1-9]/m)
 
@@ -91,7 +91,7 @@ describe('the shared store when Redis is slow, away or restarted empty', { timeo
 
     const { value: read, ms } = await timed(() => eventIdsOf(b.app, '3'))
     expect(read.stale).toBe(true)
-    expect(ms).toBeLessThan(250 + deadlineMs)
+    expect(ms).toBeLessThan(600 + deadlineMs)
     const written = [await write(a.app, 'away-1'), await write(a.app, 'away-2'), await write(a.app, 'away-3')]
     expect(a.store.stats.outboxSize).toBe(3)
     // The writer shows its own writes meanwhile, stale.
@@ -100,7 +100,7 @@ describe('the shared store when Redis is slow, away or restarted empty', { timeo
     own.resume()
     expect(await shownFresh(b.app, '3', written)).toEqual(written)
     expect(await shownFresh(a.app, '3', written)).toEqual(written)
-    expect(a.store.stats.outboxSize).toBe(0)
+    await eventually('the outbox is empty', () => a.store.stats.outboxSize === 0 ? true : undefined)
   })
 
   it('Redis restarted empty: one instance rehydrates from event.com, the other reloads, and nothing acknowledged is lost', async () => {
