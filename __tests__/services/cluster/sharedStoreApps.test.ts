@@ -13,8 +13,11 @@ describe('gateway instances sharing a Redis', () => {
     expect(upstream.calls).toEqual({ getUsers: 1, getEvents: 1 })
     const rehydrations = await Promise.all([a, b].map(async ({ app }) => Number(/^store_rehydrations_total (\d+)$/m.exec((await app.inject({ url: '/metrics' })).body)?.[1])))
     expect([...rehydrations].sort()).toEqual([0, 1])
-    for (const { app } of [a, b]) {
+    for (const { app, store } of [a, b]) {
       expect(app.hydrator.state).toBe('ready')
+      const health = await app.inject({ url: '/health' })
+      expect(health.json<{ store: unknown }>().store).toEqual({ state: 'ready', users: 3, events: 3, hydrationFailures: 0, generation: store.generation, outbox: 0 })
+      expect(store.generation).toBe(a.store.generation)
       const users = await app.inject({ url: '/getUsers' })
       expect(users.statusCode).toBe(200)
       expect(users.headers['read-consistency']).toBeUndefined()

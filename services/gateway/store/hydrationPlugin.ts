@@ -33,7 +33,15 @@ const families = {
 
 const storeHealthSchema = {
   type: 'object',
-  properties: { state: { type: 'string' }, users: { type: 'integer' }, events: { type: 'integer' }, hydrationFailures: { type: 'integer' } }
+  properties: {
+    state: { type: 'string' },
+    users: { type: 'integer' },
+    events: { type: 'integer' },
+    hydrationFailures: { type: 'integer' },
+    // With the shared store only: the generation held, and the events waiting for Redis.
+    generation: { type: 'string' },
+    outbox: { type: 'integer' }
+  }
 } as const
 
 export function notReadyError (): RetryableError {
@@ -64,7 +72,12 @@ export const hydrationPlugin = fp<HydrationPluginOptions>((app, options, done) =
   app.health.report({
     name: 'store',
     schema: storeHealthSchema,
-    read: async () => ({ state: hydrator.state, ...await store.counts(), hydrationFailures: hydrator.failures })
+    read: async () => ({
+      state: hydrator.state,
+      ...await store.counts(),
+      hydrationFailures: hydrator.failures,
+      ...(store instanceof SharedEventStore && { ...(store.generation !== undefined && { generation: store.generation }), outbox: store.stats.outboxSize })
+    })
   })
   app.health.readiness(() => hydrator.state === 'ready' ? undefined : notReadyError())
   app.addHook('onReady', (next) => { hydrator.start(); next() })
