@@ -14,6 +14,7 @@ export const responseHeaders = {
   },
   link: { link: { type: 'string', description: 'The next page, as <…>; rel="next" (RFC 8288); absent on the last page' } },
   idempotentReplayed: { 'idempotent-replayed': { type: 'string', enum: ['true'], description: 'This 201 is the stored answer to an earlier request with the same Idempotency-Key' } },
+  readConsistency: { 'read-consistency': { type: 'string', enum: ['stale'], description: 'With the shared store: this read could not be checked against the writes of the other instances (Redis slow or away) and shows what this instance holds' } },
   wwwAuthenticate: { 'www-authenticate': { type: 'string', enum: ['Bearer'], description: 'The scheme the admin routes need' } }
 } as const satisfies Record<string, HeaderSchemas>
 

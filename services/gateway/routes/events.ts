@@ -8,7 +8,7 @@ import { eventSchema } from '../schemas.js'
 import type { DataRouteOptions } from './dataRouteOptions.js'
 
 const page = (description: string): ReturnType<typeof success> =>
-  success(description, { type: 'array', items: eventSchema }, { headers: { ...responseHeaders.link, ...responseHeaders.rateLimit } })
+  success(description, { type: 'array', items: eventSchema }, { headers: { ...responseHeaders.link, ...responseHeaders.rateLimit, ...responseHeaders.readConsistency } })
 
 export const eventRoutes: FastifyPluginCallback<DataRouteOptions> = (app, { onRequest }, done) => {
   app.get<{ Querystring: PageQuery }>('/getEvents', {

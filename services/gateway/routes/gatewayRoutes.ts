@@ -67,10 +67,25 @@ export const gatewayRoutes: FastifyPluginCallback<GatewayRoutesOptions> = (app, 
     if (key !== undefined && await app.idempotencyKeys.completed(key).catch(() => false)) return
     throw asWriteRejection(rejection)
   }
+  // With a shared store, a read first catches up with every write acknowledged anywhere; when it
+  // cannot make sure of that (Redis slow or away), it is served all the same, and says so.
+  const store = app.eventStore
+  const sync = store.sync?.bind(store)
+  const storeInSync: onRequestHookHandler = (_request, reply, next) => {
+    if (sync === undefined) {
+      next()
+      return
+    }
+    void sync().then((consistency) => {
+      if (consistency === 'stale') void reply.header('read-consistency', 'stale')
+      next()
+    })
+  }
   const reads = app.rateLimits.hook('reads')
   const writes = app.rateLimits.hook('writes', { refusedForMs: () => breaker.snapshot().retryAfterMs ?? 0 })
   // The order of the checks on a write: rate limit, breaker, store readiness, then the body, then the user.
-  const readHooks = reads === undefined ? [storeReady] : [reads, storeReady]
+  const readChecks = sync === undefined ? [storeReady] : [storeReady, storeInSync]
+  const readHooks = reads === undefined ? readChecks : [reads, ...readChecks]
   const writeHooks = writes === undefined ? [breakerAdmits, storeReady] : [writes, breakerAdmits, storeReady]
 
   void app.register(userRoutes, { onRequest: readHooks })

@@ -12,7 +12,7 @@ export const userRoutes: FastifyPluginCallback<DataRouteOptions> = (app, { onReq
       tags: ['reads'],
       security: [],
       response: {
-        200: success('The users, each with their event ids, oldest first', { type: 'array', items: userSchema }, { headers: responseHeaders.rateLimit }),
+        200: success('The users, each with their event ids, oldest first', { type: 'array', items: userSchema }, { headers: { ...responseHeaders.rateLimit, ...responseHeaders.readConsistency } }),
         ...problems(['GW_ERR_RATE_LIMITED', 'GW_ERR_INTERNAL', 'GW_ERR_STORE_NOT_READY'], { limited: true })
       }
     }

@@ -34,6 +34,9 @@ export interface Page<T> {
 
 export type { JsonPage }
 
+/** How current a read is: 'stale' when the store could not make sure it holds every acknowledged event. */
+export type ReadConsistency = 'fresh' | 'stale'
+
 export interface StoreCounts {
   readonly users: number
   readonly events: number
@@ -62,4 +65,9 @@ export interface EventStore {
   listEventsByUser: (userId: string, page: PageRequest) => Promise<Page<Event> | undefined>
   listEventsByUserJson: (userId: string, page: PageRequest) => Promise<JsonPage | undefined>
   counts: () => Promise<StoreCounts>
+  /**
+   * Waits until the store holds every event acknowledged before the call, by any instance; absent
+   * on a store of one process, where that is always so. Never rejects: 'stale' when it could not.
+   */
+  sync?: () => Promise<ReadConsistency>
 }
