@@ -1,6 +1,5 @@
-import { setTimeout as sleepFor } from 'node:timers/promises'
-import { isGatewayError } from '../../http/errors.js'
-import type { Hydrator, HydratorOptions, HydrationState, Sleep } from './hydrator.js'
+import { createHydrationLifecycle } from './hydrationLifecycle.js'
+import type { Hydrator, HydratorOptions } from './hydrator.js'
 import type { SharedEventStore } from './sharedEventStore.js'
 
 export interface SharedHydratorOptions extends Omit<HydratorOptions, 'store'> {
@@ -16,8 +15,6 @@ export interface SharedHydrator extends Hydrator {
   readonly rehydrations: number
 }
 
-const defaultSleep: Sleep = (ms, signal) => sleepFor(ms, undefined, { signal })
-
 /**
  * The Hydrator of instances sharing a Redis. The first to start takes the lock and loads event.com
  * into the shared store; the others wait for its generation and load that from Redis instead of
@@ -26,24 +23,19 @@ const defaultSleep: Sleep = (ms, signal) => sleepFor(ms, undefined, { signal })
  */
 export function createSharedHydrator (options: SharedHydratorOptions): SharedHydrator {
   const { store, eventService, logger } = options
-  const sleep = options.sleep ?? defaultSleep
   const pollMs = options.pollMs ?? 200
   const lock = store.hydrationLock(options.lockTtlMs ?? 10_000)
-  const controller = new AbortController()
-  const stopped = (): boolean => controller.signal.aborted
-  let state: HydrationState = 'pending'
-  let failures = 0
+  const lifecycle = createHydrationLifecycle(options)
+  const { stopped } = lifecycle
   let rehydrations = 0
   let rebuilding = false
-  let markHydrated: () => void = () => undefined
-  const hydrated = new Promise<void>((resolve) => { markHydrated = resolve })
 
   async function lead (): Promise<void> {
     const users = await eventService.getUsers()
     if (stopped()) return
     const { result: counts, skipped } = await eventService.getEvents((events) => store.load({ users: users.items, events }))
     rehydrations++
-    logger.info({ ...counts, failures, skipped: users.skipped + skipped, generation: store.generation }, 'store hydrated from the event service into the shared store')
+    logger.info({ ...counts, failures: lifecycle.failures, skipped: users.skipped + skipped, generation: store.generation }, 'store hydrated from the event service into the shared store')
   }
 
   /** Until this instance holds the shared generation: loaded from Redis, or from event.com under the lock. */
@@ -59,7 +51,7 @@ export function createSharedHydrator (options: SharedHydratorOptions): SharedHyd
         const held = await lock.acquire()
         if (held === undefined) {
           // Another instance is hydrating: its generation will appear.
-          await sleep(pollMs, controller.signal).catch(() => undefined)
+          await lifecycle.pause(pollMs)
           continue
         }
         try {
@@ -72,16 +64,13 @@ export function createSharedHydrator (options: SharedHydratorOptions): SharedHyd
           await held.release()
         }
       } catch (error) {
-        const delayMs = options.backoff.delay(failures, options.random)
-        failures++
-        logger.warn({ failures, delayMs, code: isGatewayError(error) ? error.code : undefined, err: error }, 'shared hydration failed; retrying')
-        await sleep(delayMs, controller.signal).catch(() => undefined)
+        await lifecycle.failed(error, 'shared hydration failed; retrying')
       }
     }
   }
 
   store.onGenerationChange((current) => {
-    if (current !== undefined || state !== 'ready' || rebuilding || stopped()) return
+    if (current !== undefined || lifecycle.state !== 'ready' || rebuilding || stopped()) return
     rebuilding = true
     logger.warn({ generation: store.generation }, 'the shared store is gone from Redis; rebuilding it (reads are served from the local index, marked stale)')
     void establish().finally(() => {
@@ -90,31 +79,11 @@ export function createSharedHydrator (options: SharedHydratorOptions): SharedHyd
     })
   })
 
-  async function run (): Promise<void> {
-    state = 'hydrating'
+  const hydrator: Hydrator = lifecycle.handle(async () => {
     await establish()
-    if (stopped()) return
-    state = 'ready'
-    markHydrated()
-  }
-
-  return {
-    get state () { return state },
-    get failures () { return failures },
-    get rehydrations () { return rehydrations },
-    hydrated,
-    start () {
-      if (state !== 'pending') return
-      void run()
-    },
-    skip () {
-      if (state !== 'pending') return
-      state = 'ready'
-      markHydrated()
-    },
-    stop () {
-      if (state !== 'ready') state = 'stopped'
-      controller.abort()
-    }
-  }
+    if (!stopped()) lifecycle.markReady()
+  })
+  return Object.defineProperties(hydrator, {
+    rehydrations: { get: () => rehydrations, enumerable: true }
+  }) as SharedHydrator
 }
