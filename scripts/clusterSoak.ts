@@ -14,8 +14,9 @@ import { Pool } from 'undici'
 import { startMocks } from '../mocks/bridge.js'
 import type { DeliveryScenario } from '../mocks/deliveryScenario.js'
 import type { Scenario } from '../mocks/scenario.js'
-import type { Outcome } from '../services/http/errors.js'
 import { ensureBuilt, startCluster } from './clusterProcesses.js'
+import { pause, writeWithRetries } from './soakClient.js'
+import type { Answer } from './soakClient.js'
 import { tallyWrites } from './soakInvariants.js'
 import type { Write } from './soakInvariants.js'
 
@@ -24,12 +25,6 @@ export interface ClusterSoakOptions {
   readonly clients: number
   readonly api?: number
   readonly workers?: number
-}
-
-interface Answer {
-  readonly status: number
-  readonly headers: Record<string, string | string[] | undefined>
-  readonly body: unknown
 }
 
 /** How long each scenario lasts, in milliseconds. */
@@ -189,36 +184,14 @@ export async function runClusterSoak (options: ClusterSoakOptions): Promise<numb
     const triggers = new Map<string, { acknowledged: boolean }>()
     let triggerSeq = 0
 
-    const pause = async (answer: Answer | undefined, attempt: number): Promise<void> => {
-      const retryAfter = Number(answer?.headers['retry-after'])
-      const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 100 * 2 ** attempt
-      await sleep(Math.min(ms, 2000, Math.max(0, deadline + graceMs - performance.now())))
-    }
-
     const addEvent = async (keyed: boolean): Promise<void> => {
       const seq = writeSeq++
       const entry: Write = { name: `soak-${suffix}-${seq}`, key: keyed ? `soak-key-${suffix}-${seq}` : undefined, ackId: undefined, outcomes: [] }
       writes.push(entry)
       const body = { name: entry.name, userId: String(1 + (seq % 3)) }
       const headers = entry.key === undefined ? {} : { 'idempotency-key': entry.key }
-      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        // Each attempt goes to the next instance: a retry lands elsewhere, as behind a load balancer.
-        const answer = await call('POST', '/addEvent', body, headers)
-        if (answer === undefined) return
-        if (answer.status === 201) {
-          count('201')
-          entry.ackId = (answer.body as { id: string }).id
-          return
-        }
-        const problem = answer.body as { code?: string, outcome?: Outcome }
-        count(problem.code ?? String(answer.status))
-        if (problem.outcome !== undefined) entry.outcomes.push(problem.outcome)
-        const retryable = entry.key !== undefined
-          ? [409, 502, 503, 504].includes(answer.status)
-          : (answer.status === 502 || answer.status === 503) && (problem.outcome === 'not-forwarded' || problem.outcome === 'upstream-failed')
-        if (!retryable || attempt === maxAttempts || performance.now() > deadline + graceMs) return
-        await pause(answer, attempt)
-      }
+      // Each attempt goes to the next instance: a retry lands elsewhere, as behind a load balancer.
+      await writeWithRetries(entry, { send: () => call('POST', '/addEvent', body, headers), count, giveUpAt: deadline + graceMs, maxAttempts })
     }
 
     const trigger = async (): Promise<void> => {
@@ -235,7 +208,7 @@ export async function runClusterSoak (options: ClusterSoakOptions): Promise<numb
         }
         count(`trigger ${String(answer?.status ?? 'no answer')}`)
         if (performance.now() > deadline + graceMs) return
-        await pause(answer, attempt)
+        await pause(answer, attempt, deadline + graceMs)
       }
     }
 

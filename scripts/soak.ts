@@ -11,13 +11,13 @@
  * Exits 1 when an acknowledged write is missing, a failed one shows up, or anything landed twice.
  */
 import { parseArgs } from 'node:util'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import { buildApp } from '../services/app.js'
 import { startMockEventService } from '../mocks/bridge.js'
 import type { Scenario } from '../mocks/scenario.js'
 import { loadConfig } from '../services/config.js'
-import type { Outcome } from '../services/http/errors.js'
+import { writeWithRetries } from './soakClient.js'
+import type { Answer } from './soakClient.js'
 import { tallyWrites } from './soakInvariants.js'
 import type { Write } from './soakInvariants.js'
 
@@ -88,12 +88,6 @@ await app.hydrator.hydrated
 const seedCount = mock.service.state.events.length
 const pool = new Pool(gatewayUrl, { connections: clients })
 
-interface Answer {
-  readonly status: number
-  readonly headers: Record<string, string | string[] | undefined>
-  readonly body: unknown
-}
-
 let requests = 0
 const answers = new Map<string, number>()
 const count = (label: string): void => { answers.set(label, (answers.get(label) ?? 0) + 1) }
@@ -132,39 +126,13 @@ const writes: Write[] = []
 let writeSeq = 0
 const heapBefore = heapUsed()
 
-function retryable (entry: Write, answer: Answer): boolean {
-  if (entry.key !== undefined) return [409, 502, 503, 504].includes(answer.status)
-  const outcome = entry.outcomes.at(-1)
-  return (answer.status === 502 || answer.status === 503) && (outcome === 'not-forwarded' || outcome === 'upstream-failed')
-}
-
-/** Waits as long as the gateway asked, or a short growing backoff; never past the grace period. */
-async function pause (answer: Answer, attempt: number): Promise<void> {
-  const retryAfter = Number(answer.headers['retry-after'])
-  const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 100 * 2 ** attempt
-  await sleep(Math.min(ms, 2000, Math.max(0, deadline + graceMs - performance.now())))
-}
-
 async function addEvent (keyed: boolean): Promise<void> {
   const seq = writeSeq++
   const entry: Write = { name: `soak-${seq}`, key: keyed ? `soak-key-${seq}` : undefined, ackId: undefined, outcomes: [] }
   writes.push(entry)
   const body = { name: entry.name, userId: String(1 + (seq % 3)) }
   const headers = entry.key === undefined ? {} : { 'idempotency-key': entry.key }
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const answer = await call('POST', '/addEvent', body, headers)
-    if (answer === undefined) return
-    if (answer.status === 201) {
-      count('201')
-      entry.ackId = (answer.body as { id: string }).id
-      return
-    }
-    const problem = answer.body as { code?: string, outcome?: Outcome }
-    count(problem.code ?? String(answer.status))
-    if (problem.outcome !== undefined) entry.outcomes.push(problem.outcome)
-    if (!retryable(entry, answer) || attempt === maxAttempts || performance.now() > deadline + graceMs) return
-    await pause(answer, attempt)
-  }
+  await writeWithRetries(entry, { send: () => call('POST', '/addEvent', body, headers), count, giveUpAt: deadline + graceMs, maxAttempts })
 }
 
 const readPaths = ['/getUsers', '/getEvents?limit=100', '/getEventsByUserId/1?limit=50', '/getEventsByUserId/2?limit=50', '/health']

@@ -43,6 +43,20 @@ afterAll(async () => { await mocks.close() })
 
 const onPostgres = backends.includes('postgres')
 
+/** Saves a flow through an api process; its id. */
+async function saveFlow (apiUrl: string | undefined, definition: Record<string, unknown>): Promise<string> {
+  if (apiUrl === undefined) throw new Error('no api process')
+  const created = await json(`${apiUrl}/api/flows`, 'POST', definition)
+  expect(created.status).toBe(201)
+  return created.body.id ?? ''
+}
+
+/** The webhook receiver answers as `scenario` says until the test ends. */
+function receiverAnswers (scenario: Parameters<RunningMocks['webhooks']['setScenario']>[0]): void {
+  mocks.webhooks.setScenario(scenario)
+  onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
+}
+
 function gateway (role: 'api' | 'worker', databaseUrl: string, env: Record<string, string> = {}): GatewayProcess {
   return startGatewayProcess({
     PORT: '0',
@@ -123,15 +137,13 @@ describe.runIf(onPostgres)('api and worker processes on one PostgreSQL', () => {
 
   it('runs each step once on the worker processes, none on the api processes, each call sent once', async () => {
     const tag = `once-sent-${Date.now()}`
-    const created = await json(`${apiUrls[0]}/api/flows`, 'POST', {
+    const flowId = await saveFlow(apiUrls[0], {
       name: 'one slow call',
       trigger: { event: tag, next: ['call'] },
       entry: 'always',
       steps: [{ id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${tag}/{{user.id}}` }]
     })
-    expect(created.status).toBe(201)
-    mocks.webhooks.setScenario({ name: 'slow', delayMs: 200 })
-    onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
+    receiverAnswers({ name: 'slow', delayMs: 200 })
     const before = workers.map(attemptsEnded)
     const users = Array.from({ length: 40 }, (_, i) => `${tag}-u${i}`)
     const triggers = await Promise.all(users.map((user, i) => json(`${apiUrls[i % 3]}/api/trigger-event`, 'POST', { name: tag, userId: user })))
@@ -139,7 +151,7 @@ describe.runIf(onPostgres)('api and worker processes on one PostgreSQL', () => {
     const runIds = triggers.map((answer) => answer.body.runs?.[0]?.runId ?? '')
 
     await eventually('every run completes', async () => {
-      const page = await json(`${apiUrls[0]}/api/runs?flowId=${created.body.id ?? ''}&status=completed&limit=100`)
+      const page = await json(`${apiUrls[0]}/api/runs?flowId=${flowId}&status=completed&limit=100`)
       return page.body.length === users.length ? true : undefined
     }, 60_000, 200)
     const keys = mocks.webhooks.received().requests.filter((hook) => hook.path.startsWith(`/${tag}/`)).map((hook) => hook.headers['idempotency-key'])
@@ -155,16 +167,14 @@ describe.runIf(onPostgres)('api and worker processes on one PostgreSQL', () => {
   it('aborts the call a worker has in flight when an api process handles the run\'s exit event', async () => {
     const tag = `exit-${Date.now()}`
     const user = `${tag}-user`
-    const created = await json(`${apiUrls[0]}/api/flows`, 'POST', {
+    await saveFlow(apiUrls[0], {
       name: 'a call that hangs, and an exit',
       trigger: { event: `${tag}-start`, next: ['call'] },
       exit: { event: `${tag}-leave` },
       entry: 'always',
       steps: [{ id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${tag}/{{user.id}}` }]
     })
-    expect(created.status).toBe(201)
-    mocks.webhooks.setScenario({ name: 'hanging' })
-    onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
+    receiverAnswers({ name: 'hanging' })
     const trigger = await json(`${apiUrls[0]}/api/trigger-event`, 'POST', { name: `${tag}-start`, userId: user })
     const runId = trigger.body.runs?.[0]?.runId ?? ''
     await eventually('the call reaches the receiver', () => callsTo(`/${tag}/${user}`).length === 1 ? true : undefined, 30_000)
@@ -216,7 +226,7 @@ describe.runIf(onPostgres)('a worker process killed mid-step', () => {
     const [api, first] = started([gateway('api', url, env), gateway('worker', url, env)])
     const apiUrl = await api!.ready()
     await first!.ready()
-    const created = await json(`${apiUrl}/api/flows`, 'POST', {
+    await saveFlow(apiUrl, {
       name: 'a call, then an email',
       trigger: { event: tag, next: ['call'] },
       entry: 'always',
@@ -225,9 +235,7 @@ describe.runIf(onPostgres)('a worker process killed mid-step', () => {
         { id: 'then', type: 'email', to: '{{user.email}}', subject: 'After the call', text: 'Once' }
       ]
     })
-    expect(created.status).toBe(201)
-    mocks.webhooks.setScenario({ name: 'hanging' })
-    onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
+    receiverAnswers({ name: 'hanging' })
     const trigger = await json(`${apiUrl}/api/trigger-event`, 'POST', { name: tag, userId: user, email: `${user}@example.com` })
     const runId = trigger.body.runs?.[0]?.runId ?? ''
     await eventually('the first worker makes the call', () => callsTo(`/${tag}/${user}`).length === 1 ? true : undefined, 30_000)
@@ -260,15 +268,13 @@ describe.runIf(onPostgres)('a worker process stopped with SIGTERM', () => {
     const [api, first] = started([gateway('api', url), gateway('worker', url)])
     const apiUrl = await api!.ready()
     await first!.ready()
-    const created = await json(`${apiUrl}/api/flows`, 'POST', {
+    await saveFlow(apiUrl, {
       name: 'one slow call',
       trigger: { event: tag, next: ['call'] },
       entry: 'always',
       steps: [{ id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${tag}/{{user.id}}` }]
     })
-    expect(created.status).toBe(201)
-    mocks.webhooks.setScenario({ name: 'slow', delayMs: 1500 })
-    onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
+    receiverAnswers({ name: 'slow', delayMs: 1500 })
     const trigger = await json(`${apiUrl}/api/trigger-event`, 'POST', { name: tag, userId: user })
     const runId = trigger.body.runs?.[0]?.runId ?? ''
     await eventually('the call reaches the receiver', () => callsTo(`/${tag}/${user}`).length === 1 ? true : undefined, 30_000)
@@ -300,7 +306,7 @@ describe.runIf(onPostgres)('PostgreSQL away and back', () => {
     })
     const apiUrl = await api!.ready()
     await worker!.ready()
-    const created = await json(`${apiUrl}/api/flows`, 'POST', {
+    await saveFlow(apiUrl, {
       name: 'a wait across the outage, then a call',
       trigger: { event: tag, next: ['pause'] },
       entry: 'always',
@@ -309,7 +315,6 @@ describe.runIf(onPostgres)('PostgreSQL away and back', () => {
         { id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${tag}/{{user.id}}` }
       ]
     })
-    expect(created.status).toBe(201)
     const before = await json(`${apiUrl}/api/trigger-event`, 'POST', { name: tag, userId: `${tag}-before` })
     expect(before.status).toBe(202)
 
@@ -357,15 +362,13 @@ describe.runIf(onPostgres)('PostgreSQL away and back', () => {
     const [api, worker] = started([gateway('api', url, env), gateway('worker', url, env)])
     const apiUrl = await api!.ready()
     await worker!.ready()
-    const created = await json(`${apiUrl}/api/flows`, 'POST', {
+    await saveFlow(apiUrl, {
       name: 'one call',
       trigger: { event: tag, next: ['call'] },
       entry: 'always',
       steps: [{ id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${tag}/{{user.id}}` }]
     })
-    expect(created.status).toBe(201)
-    mocks.webhooks.setScenario({ name: 'slow', delayMs: 1500 })
-    onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
+    receiverAnswers({ name: 'slow', delayMs: 1500 })
     const trigger = await json(`${apiUrl}/api/trigger-event`, 'POST', { name: tag, userId: user })
     const runId = trigger.body.runs?.[0]?.runId ?? ''
     await eventually('the call reaches the receiver', () => callsTo(`/${tag}/${user}`).length === 1 ? true : undefined, 30_000)
