@@ -6,12 +6,15 @@
  *   npm run cluster [-- --api 3 --workers 2 --port 3000]
  *
  * REDIS_URL and DATABASE_URL choose the servers (default redis://127.0.0.1:6379 and
- * postgres://root@127.0.0.1:5432/test); MOCKS_PORT the mocks' port (default 3001).
+ * postgres://root@127.0.0.1:5432/test); MOCKS_PORT the mocks' port (default 3001). The mocks start
+ * afresh every time, so the cluster's Redis keys do too: a prefix of its own, deleted when it stops,
+ * unless REDIS_KEY_PREFIX names one.
  */
+import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { startMocks } from '../mocks/bridge.js'
-import { ensureBuilt, startCluster } from './clusterProcesses.js'
+import { deleteRedisKeys, ensureBuilt, startCluster } from './clusterProcesses.js'
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +38,8 @@ const workers = count('workers', values.workers, 0, 64)
 const basePort = count('port', values.port, 1, 65_535 - api - workers)
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test'
+const ownPrefix = process.env.REDIS_KEY_PREFIX === undefined || process.env.REDIS_KEY_PREFIX === ''
+const keyPrefix = ownPrefix ? `cluster:${randomBytes(4).toString('hex')}:` : process.env.REDIS_KEY_PREFIX ?? ''
 const write = (text: string): void => { process.stdout.write(`${text}\n`) }
 
 ensureBuilt()
@@ -47,6 +52,7 @@ const cluster = startCluster({
   databaseUrl,
   eventServiceUrl: mocks.url,
   emailApiUrl: mocks.emailUrl,
+  env: { REDIS_KEY_PREFIX: keyPrefix },
   onLine: (name, line) => { write(`${name.padEnd(9)} ${line}`) }
 })
 
@@ -55,6 +61,7 @@ async function stop (code: number): Promise<never> {
   stopping = true
   await cluster.stop()
   await mocks.close()
+  if (ownPrefix) await deleteRedisKeys(redisUrl, keyPrefix)
   process.exit(code)
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { void stop(0) })
@@ -73,7 +80,7 @@ try {
   await stop(1)
 }
 write('')
-write(`cluster ready: Redis ${new URL(redisUrl).host}, PostgreSQL ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname}`)
+write(`cluster ready: Redis ${new URL(redisUrl).host} (keys under ${keyPrefix}), PostgreSQL ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname}`)
 for (const one of cluster.processes) write(`  ${one.name.padEnd(9)} ${one.url}`)
 write(`  mocks     ${mocks.url} (event.com), ${mocks.emailUrl}, ${mocks.webhooksUrl}`)
 write('Ctrl-C stops every process.')

@@ -10,6 +10,7 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
 import { request } from 'undici'
 
 export interface ClusterOptions {
@@ -106,5 +107,24 @@ export function startCluster (options: ClusterOptions): Cluster {
         clearTimeout(timer)
       }))
     }
+  }
+}
+
+/** Deletes every key under `prefix` (a cluster's own key space, once it has stopped); never throws. */
+export async function deleteRedisKeys (redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  redis.on('error', () => undefined)
+  try {
+    await redis.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length > 0) await redis.del(...keys)
+    } while (cursor !== '0')
+  } catch {
+    // Best effort: a cluster's keys are under a prefix of its own, so leftovers harm no other.
+  } finally {
+    redis.disconnect()
   }
 }

@@ -8,13 +8,12 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis } from 'ioredis'
 import pg from 'pg'
 import { Pool } from 'undici'
 import { startMocks } from '../mocks/bridge.js'
 import type { DeliveryScenario } from '../mocks/deliveryScenario.js'
 import type { Scenario } from '../mocks/scenario.js'
-import { ensureBuilt, startCluster } from './clusterProcesses.js'
+import { deleteRedisKeys, ensureBuilt, startCluster } from './clusterProcesses.js'
 import { pause, writeWithRetries } from './soakClient.js'
 import type { Answer } from './soakClient.js'
 import { tallyWrites } from './soakInvariants.js'
@@ -324,13 +323,7 @@ export async function runClusterSoak (options: ClusterSoakOptions): Promise<numb
     await cluster.stop()
     await mocks.close()
     await admin(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch(() => undefined)
-    const redis = new Redis(redisUrl, { lazyConnect: true })
-    redis.on('error', () => undefined)
-    await redis.connect().then(async () => {
-      const keys = await redis.keys(`${keyPrefix}*`)
-      if (keys.length > 0) await redis.del(...keys)
-    }).catch(() => undefined)
-    redis.disconnect()
+    await deleteRedisKeys(redisUrl, keyPrefix)
   }
   return exitCode
 }
