@@ -14,7 +14,7 @@ import { startMocks } from '../mocks/bridge.js'
 import type { DeliveryScenario } from '../mocks/deliveryScenario.js'
 import type { Scenario } from '../mocks/scenario.js'
 import { deleteRedisKeys, ensureBuilt, startCluster } from './clusterProcesses.js'
-import { pause, writeWithRetries } from './soakClient.js'
+import { pause, send, writeWithRetries } from './soakClient.js'
 import type { Answer } from './soakClient.js'
 import { tallyWrites } from './soakInvariants.js'
 import type { Write } from './soakInvariants.js'
@@ -138,19 +138,9 @@ export async function runClusterSoak (options: ClusterSoakOptions): Promise<numb
     requests += 1
     const target = pool ?? pools[turnOfPool++ % pools.length]
     if (target === undefined) throw new Error('no api instance')
-    try {
-      const response = await target.request({
-        method,
-        path,
-        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-        body: body === undefined ? null : JSON.stringify(body)
-      })
-      const text = await response.body.text()
-      return { status: response.statusCode, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) as unknown }
-    } catch {
-      count('client: connection failed')
-      return undefined
-    }
+    const answer = await send(target, method, path, body, headers)
+    if (answer === undefined) count('client: connection failed')
+    return answer
   }
 
   let exitCode = 1

@@ -16,7 +16,7 @@ import { buildApp } from '../services/app.js'
 import { startMockEventService } from '../mocks/bridge.js'
 import type { Scenario } from '../mocks/scenario.js'
 import { loadConfig } from '../services/config.js'
-import { writeWithRetries } from './soakClient.js'
+import { send, writeWithRetries } from './soakClient.js'
 import type { Answer } from './soakClient.js'
 import { tallyWrites } from './soakInvariants.js'
 import type { Write } from './soakInvariants.js'
@@ -94,19 +94,9 @@ const count = (label: string): void => { answers.set(label, (answers.get(label) 
 
 async function call (method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer | undefined> {
   requests += 1
-  try {
-    const response = await pool.request({
-      method,
-      path,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      body: body === undefined ? null : JSON.stringify(body)
-    })
-    const text = await response.body.text()
-    return { status: response.statusCode, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) as unknown }
-  } catch {
-    count('client: connection failed')
-    return undefined
-  }
+  const answer = await send(pool, method, path, body, headers)
+  if (answer === undefined) count('client: connection failed')
+  return answer
 }
 
 const startedAt = performance.now()

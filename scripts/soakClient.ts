@@ -1,5 +1,6 @@
 /** The soaks' client side: one answer as the client reads it, and a write retried as a careful client retries it. */
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Pool } from 'undici'
 import type { Outcome } from '../services/http/errors.js'
 import type { Write } from './soakInvariants.js'
 
@@ -7,6 +8,22 @@ export interface Answer {
   readonly status: number
   readonly headers: Record<string, string | string[] | undefined>
   readonly body: unknown
+}
+
+/** One request through `pool`, its JSON answer read whole; undefined when the connection failed. */
+export async function send (pool: Pool, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer | undefined> {
+  try {
+    const response = await pool.request({
+      method,
+      path,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? null : JSON.stringify(body)
+    })
+    const text = await response.body.text()
+    return { status: response.statusCode, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) as unknown }
+  } catch {
+    return undefined
+  }
 }
 
 export interface WriteAttempts {

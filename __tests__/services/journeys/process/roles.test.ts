@@ -57,6 +57,20 @@ function receiverAnswers (scenario: Parameters<RunningMocks['webhooks']['setScen
   onTestFinished(() => { mocks.webhooks.setScenario({ name: 'healthy' }) })
 }
 
+/** Saves a flow of one webhook call that takes 1.5 s, triggers it for `user`, and resolves with the run's id once the call has reached the receiver. */
+async function startSlowCall (apiUrl: string, tag: string, user: string): Promise<string> {
+  await saveFlow(apiUrl, {
+    name: 'one slow call',
+    trigger: { event: tag, next: ['call'] },
+    entry: 'always',
+    steps: [{ id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${tag}/{{user.id}}` }]
+  })
+  receiverAnswers({ name: 'slow', delayMs: 1500 })
+  const trigger = await json(`${apiUrl}/api/trigger-event`, 'POST', { name: tag, userId: user })
+  await eventually('the call reaches the receiver', () => callsTo(`/${tag}/${user}`).length === 1 ? true : undefined, 30_000)
+  return trigger.body.runs?.[0]?.runId ?? ''
+}
+
 function gateway (role: 'api' | 'worker', databaseUrl: string, env: Record<string, string> = {}): GatewayProcess {
   return startGatewayProcess({
     PORT: '0',
@@ -268,16 +282,7 @@ describe.runIf(onPostgres)('a worker process stopped with SIGTERM', () => {
     const [api, first] = started([gateway('api', url), gateway('worker', url)])
     const apiUrl = await api!.ready()
     await first!.ready()
-    await saveFlow(apiUrl, {
-      name: 'one slow call',
-      trigger: { event: tag, next: ['call'] },
-      entry: 'always',
-      steps: [{ id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${tag}/{{user.id}}` }]
-    })
-    receiverAnswers({ name: 'slow', delayMs: 1500 })
-    const trigger = await json(`${apiUrl}/api/trigger-event`, 'POST', { name: tag, userId: user })
-    const runId = trigger.body.runs?.[0]?.runId ?? ''
-    await eventually('the call reaches the receiver', () => callsTo(`/${tag}/${user}`).length === 1 ? true : undefined, 30_000)
+    const runId = await startSlowCall(apiUrl, tag, user)
     const [second] = started([gateway('worker', url)])
     await second!.ready()
 
@@ -362,16 +367,7 @@ describe.runIf(onPostgres)('PostgreSQL away and back', () => {
     const [api, worker] = started([gateway('api', url, env), gateway('worker', url, env)])
     const apiUrl = await api!.ready()
     await worker!.ready()
-    await saveFlow(apiUrl, {
-      name: 'one call',
-      trigger: { event: tag, next: ['call'] },
-      entry: 'always',
-      steps: [{ id: 'call', type: 'webhook', url: `${mocks.webhooksUrl}/${tag}/{{user.id}}` }]
-    })
-    receiverAnswers({ name: 'slow', delayMs: 1500 })
-    const trigger = await json(`${apiUrl}/api/trigger-event`, 'POST', { name: tag, userId: user })
-    const runId = trigger.body.runs?.[0]?.runId ?? ''
-    await eventually('the call reaches the receiver', () => callsTo(`/${tag}/${user}`).length === 1 ? true : undefined, 30_000)
+    const runId = await startSlowCall(apiUrl, tag, user)
 
     // Away while the call ends, back before the job's recovery time.
     await proxy.cut()
