@@ -6,7 +6,8 @@
  *   npm run cluster [-- --api 3 --workers 2 --port 3000]
  *
  * REDIS_URL and DATABASE_URL choose the servers (default redis://127.0.0.1:6379 and
- * postgres://root@127.0.0.1:5432/test); MOCKS_PORT the mocks' port (default 3001). The mocks start
+ * postgres://root@127.0.0.1:5432/test); MOCKS_PORT the mocks' port (default: the one after the
+ * cluster's range). The mocks start
  * afresh every time, so the cluster's Redis keys do too: a prefix of its own, deleted when it stops,
  * unless REDIS_KEY_PREFIX names one.
  */
@@ -27,7 +28,7 @@ const { values } = parseArgs({
 function count (option: string, raw: string, min: number, max: number): number {
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    process.stderr.write(`--${option}=${JSON.stringify(raw)} is invalid: expected an integer from ${min} to ${max}\n`)
+    process.stderr.write(`${option === 'MOCKS_PORT' ? option : `--${option}`}=${JSON.stringify(raw)} is invalid: expected an integer from ${min} to ${max}\n`)
     process.exit(2)
   }
   return value
@@ -43,7 +44,13 @@ const keyPrefix = ownPrefix ? `cluster:${randomBytes(4).toString('hex')}:` : pro
 const write = (text: string): void => { process.stdout.write(`${text}\n`) }
 
 ensureBuilt()
-const mocks = await startMocks({ port: Number(process.env.MOCKS_PORT ?? 3001), logger: pino({ level: 'warn' }) })
+// The mocks take the port after the cluster's range unless MOCKS_PORT says otherwise.
+const mocksPort = process.env.MOCKS_PORT === undefined || process.env.MOCKS_PORT === '' ? basePort + api + workers : count('MOCKS_PORT', process.env.MOCKS_PORT, 0, 65_535)
+if (mocksPort >= basePort && mocksPort < basePort + api + workers) {
+  process.stderr.write(`MOCKS_PORT=${mocksPort} is invalid: it is inside the cluster's ports ${basePort}–${basePort + api + workers - 1}\n`)
+  process.exit(2)
+}
+const mocks = await startMocks({ port: mocksPort, logger: pino({ level: 'warn' }) })
 const cluster = startCluster({
   api,
   workers,
