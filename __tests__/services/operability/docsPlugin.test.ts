@@ -81,6 +81,9 @@ describe('GET /docs/json', () => {
     }
     expect(responses['503']?.description).toContain('GW_ERR_BREAKER_OPEN')
     expect(responses['503']?.description).toContain('GW_ERR_BULKHEAD_FULL')
+    // Refused before anything is sent: a key Redis cannot check, a trigger the journeys engine cannot record.
+    expect(responses['503']?.description).toContain('GW_ERR_SHARED_STATE_UNAVAILABLE')
+    expect(responses['503']?.description).toContain('GW_ERR_JOURNEYS_UNAVAILABLE')
     expect(operation(document, '/getUsers', 'get').responses['503']?.content?.['application/problem+json']?.schema).toMatchObject({ required: ['type', 'title', 'status', 'detail', 'code', 'requestId'] })
     expect(Object.keys(operation(document, '/ready', 'get').responses['503']?.content ?? {})).toEqual(['application/problem+json'])
   })
