@@ -28,7 +28,8 @@ export interface GatewayProcess {
 /** `npm start`'s entry from source (tsx), as a child process with `env` over this one's. */
 export function startGatewayProcess (env: Record<string, string>): GatewayProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/index.ts'], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // One process alone unless the test shares a Redis itself: the machine's REDIS_URL (CI exports it) is not inherited.
+    env: { ...process.env, LOG_LEVEL: 'info', REDIS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const lines: LogLine[] = []

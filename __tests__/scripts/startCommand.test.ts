@@ -53,7 +53,7 @@ describe('npm start on a built tree', () => {
 
   it('answers GET /health within 5 s of the spawn while event.com is unreachable', async () => {
     const [port, nobody] = await freePorts(2)
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', EVENT_SERVICE_URL: `http://127.0.0.1:${String(nobody)}`, LOG_LEVEL: 'silent', MOCKS_PORT: '0', DATA_DIR: 'memory://', DATABASE_URL: '' }
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', EVENT_SERVICE_URL: `http://127.0.0.1:${String(nobody)}`, LOG_LEVEL: 'silent', MOCKS_PORT: '0', DATA_DIR: 'memory://', DATABASE_URL: '', REDIS_URL: '' }
     const spawnedAt = performance.now()
     // Its own process group, so that npm's child node can be stopped with it.
     const child = spawn('npm', ['start'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] })

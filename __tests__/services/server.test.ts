@@ -83,7 +83,7 @@ describe('startServer', () => {
 describe('the process', () => {
   function run (env: Record<string, string>) {
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/index.ts'], {
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      env: { ...process.env, LOG_LEVEL: 'info', REDIS_URL: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     onTestFinished(() => { child.kill('SIGKILL') })

@@ -55,7 +55,8 @@ async function statusOf (pool: Pool, path: string): Promise<number | undefined> 
  */
 export async function startJourneyGateway (env: Readonly<Record<string, string>>): Promise<StartedGateway> {
   const port = await freePort()
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }
+  // Single mode unless a scenario asks for a Redis: an exported REDIS_URL is not inherited.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: '', ...env, PORT: String(port), HOST: '127.0.0.1' }
   delete childEnv.NODE_OPTIONS
   const start = performance.now()
   // BENCH_GATEWAY_LOG=<file> keeps the gateway's logs, and BENCH_GATEWAY_NODE_ARGS adds Node flags

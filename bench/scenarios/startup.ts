@@ -66,7 +66,7 @@ const arms = [npmStart, nodeAlone]
 
 async function startOnce (arm: Arm, eventServiceUrl: string): Promise<StartTimes> {
   const port = await freePort()
-  const env: NodeJS.ProcessEnv = { ...process.env, EVENT_SERVICE_URL: eventServiceUrl, PORT: String(port), HOST: '127.0.0.1' }
+  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: '', EVENT_SERVICE_URL: eventServiceUrl, PORT: String(port), HOST: '127.0.0.1' }
   // Whatever loader started this runner must not slow the compiled gateway down.
   delete env.NODE_OPTIONS
   const [command, ...args] = arm.command
