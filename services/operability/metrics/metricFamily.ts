@@ -1,3 +1,5 @@
+import type { CounterSeries, HistogramSeries } from './labelledMetrics.js'
+
 /** A metric family as an area declares it: one line in its table (see `metricsRegistry`). */
 export type MetricFamily<L extends string = string> =
   | { readonly kind: 'counter', readonly name: string, readonly help: string, readonly labels: readonly L[] }
@@ -21,6 +23,8 @@ export type Labels<L extends string> = Readonly<Record<L, string>>
 
 export interface CounterHandle<L extends string> {
   inc: (labels: Labels<L>, value?: number) => void
+  /** The series for `labels`, to keep where one is moved on a hot path: moving it looks nothing up. */
+  series: (labels: Labels<L>) => CounterSeries
   /** Reads running totals kept elsewhere at every scrape; they only grow. Replaces any earlier collector. */
   collect: (read: () => Iterable<readonly [Labels<L>, number]>) => void
 }
@@ -33,6 +37,8 @@ export interface GaugeHandle<L extends string> {
 
 export interface HistogramHandle<L extends string> {
   observe: (labels: Labels<L>, value: number) => void
+  /** The series for `labels`, to keep where one is observed on a hot path. */
+  series: (labels: Labels<L>) => HistogramSeries
 }
 
 /** The handle the registry gives back for a family. */

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { connectionStatsOf } from '../../http/connections.js'
 import type { TimeoutKind } from '../../http/connections.js'
+import type { CounterSeries, HistogramSeries } from './labelledMetrics.js'
 import { counter, gauge, histogram } from './metricFamily.js'
 import { createMetrics } from './metricsRegistry.js'
 import type { Metrics, MetricsOptions } from './metricsRegistry.js'
@@ -22,6 +23,8 @@ const requestFamilies = {
   rateLimitStoreErrors: counter('rate_limit_store_errors_total', 'Requests let through uncounted because the shared rate-limit store (Redis) failed or was too slow, by policy', ['policy'])
 }
 
+interface RequestSeries { readonly requests: CounterSeries, readonly duration: HistogramSeries }
+
 const timeoutKinds: readonly TimeoutKind[] = ['headers', 'body', 'request']
 
 /** Label for requests that matched no route: the raw URL would make one series per probe of a scanner. */
@@ -42,10 +45,20 @@ export const metricsPlugin = fp<MetricsOptions>((app, options, done) => {
   // The rate-limit plugin loads after this one; by the first scrape it has decorated its counts.
   rateLimitStoreErrors.collect(() => app.hasDecorator('rateLimits') ? [...app.rateLimits.storeErrors()].map(([policy, errors]) => [{ policy }, errors] as const) : [])
   app.decorate('metrics', metrics)
+  // One pair of series per route pattern, method and status, found by one key: the request's own
+  // labels are built once per series, not once per request.
+  const seriesByKey = new Map<string, RequestSeries>()
   app.addHook('onResponse', (request, reply, next) => {
-    const labels = { route: request.routeOptions.url ?? notFoundRoute, method: request.method, status: String(reply.statusCode) }
-    requests.inc(labels)
-    requestDuration.observe(labels, reply.elapsedTime / 1000)
+    const route = request.routeOptions.url ?? notFoundRoute
+    const key = `${route} ${request.method} ${reply.statusCode}`
+    let series = seriesByKey.get(key)
+    if (series === undefined) {
+      const labels = { route, method: request.method, status: String(reply.statusCode) }
+      series = { requests: requests.series(labels), duration: requestDuration.series(labels) }
+      seriesByKey.set(key, series)
+    }
+    series.requests.inc()
+    series.duration.observe(reply.elapsedTime / 1000)
     next()
   })
   done()

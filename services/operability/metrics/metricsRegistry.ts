@@ -1,4 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Metric } from 'prom-client'
+import { LabelledCounter, LabelledHistogram } from './labelledMetrics.js'
+import type { CounterSeries } from './labelledMetrics.js'
 import type { CounterHandle, GaugeHandle, HandlesOf, HistogramHandle, MetricFamily } from './metricFamily.js'
 
 export interface MetricsOptions {
@@ -21,47 +24,28 @@ export interface Metrics {
   expose: () => Promise<string>
 }
 
-/**
- * Finds a labelled child by one string key, made of the label values in the family's order:
- * prom-client would otherwise hash the label object on every call, and these are paid per request.
- * Bounded by the label values the code uses (route patterns × methods × statuses and the like).
- */
-function seriesCache<C> (labelNames: readonly string[], make: (labels: Record<string, string>) => C): (labels: Readonly<Record<string, string>>) => C {
-  const children = new Map<string, C>()
-  return (labels) => {
-    let key = ''
-    for (const name of labelNames) key += `${labels[name] ?? ''}\u0000`
-    let child = children.get(key)
-    if (child === undefined) {
-      child = make({ ...labels })
-      children.set(key, child)
-    }
-    return child
-  }
+/** prom-client's registry takes its own metric classes; it reads only `name`, `help`, `type`, `aggregator` and `get()`. */
+function asRegistered (metric: LabelledCounter | LabelledHistogram): Metric {
+  return metric as unknown as Metric
 }
 
 function counterHandle (family: MetricFamily, registry: Registry): CounterHandle<string> {
   let read: Parameters<CounterHandle<string>['collect']>[0] | undefined
   // What each series was last moved to by the collector: a counter only goes up, by the difference.
-  const collected = new Map<string, number>()
-  const metric: Counter = new Counter({
-    name: family.name,
-    help: family.help,
-    labelNames: family.labels,
-    registers: [registry],
-    collect () {
-      if (read === undefined) return
-      for (const [labels, total] of read()) {
-        const key = family.labels.map((name) => labels[name] ?? '').join('\u0000')
-        const before = collected.get(key) ?? 0
-        if (total > before || !collected.has(key)) child(labels).inc(Math.max(0, total - before))
-        collected.set(key, Math.max(before, total))
-      }
+  const collected = new Map<CounterSeries, number>()
+  const metric = new LabelledCounter(family.name, family.help, family.labels, () => {
+    if (read === undefined) return
+    for (const [labels, total] of read()) {
+      const series = metric.series(labels)
+      const before = collected.get(series) ?? 0
+      series.inc(Math.max(0, total - before))
+      collected.set(series, Math.max(before, total))
     }
   })
-  const child = seriesCache(family.labels, (labels) => metric.labels(labels))
+  registry.registerMetric(asRegistered(metric))
   return {
-    inc: (labels, value = 1) => { child(labels).inc(value) },
+    inc: (labels, value = 1) => { metric.series(labels).inc(value) },
+    series: (labels) => metric.series(labels),
     collect: (next) => { read = next }
   }
 }
@@ -85,15 +69,12 @@ function gaugeHandle (family: MetricFamily, registry: Registry): GaugeHandle<str
 }
 
 function histogramHandle (family: MetricFamily & { kind: 'histogram' }, registry: Registry): HistogramHandle<string> {
-  const metric = new Histogram({
-    name: family.name,
-    help: family.help,
-    labelNames: family.labels,
-    registers: [registry],
-    ...(family.buckets !== undefined && { buckets: [...family.buckets] })
-  })
-  const child = seriesCache(family.labels, (labels) => metric.labels(labels))
-  return { observe: (labels, value) => { child(labels).observe(value) } }
+  const metric = new LabelledHistogram(family.name, family.help, family.labels, family.buckets)
+  registry.registerMetric(asRegistered(metric))
+  return {
+    observe: (labels, value) => { metric.series(labels).observe(value) },
+    series: (labels) => metric.series(labels)
+  }
 }
 
 /** A fresh registry, with prom-client's process metrics unless turned off. */

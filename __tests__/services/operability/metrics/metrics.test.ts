@@ -4,7 +4,7 @@ import { counter, gauge, histogram } from '../../../../services/operability/metr
 import { createMetrics } from '../../../../services/operability/metrics/metricsRegistry.js'
 import { buildMockedApp } from '../../../helpers/mockedApp.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
-import { holdRequest } from '../../../helpers/upstreamFaults.js'
+import { answerStatus, holdRequest, times } from '../../../helpers/upstreamFaults.js'
 
 const adminToken = 'metrics-test-admin-token'
 
@@ -111,6 +111,21 @@ describe('GET /metrics', () => {
     expect(sample(body, 'upstream_writes_queued')).toBe(0)
     release()
     expect((await held).statusCode).toBe(201)
+  })
+
+  it('counts the breaker\'s refusals, answered on the request\'s head, by the state that refused', async () => {
+    const { app, upstream } = await buildTestApp({ config: { http: { adminToken } } })
+    upstream.use(...times(3, () => answerStatus(503)))
+    for (let i = 0; i < 3; i++) expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(502)
+    for (let i = 0; i < 2; i++) expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(503)
+    const forced = await app.inject({ method: 'POST', url: '/admin/breaker/open', headers: { authorization: `Bearer ${adminToken}` } })
+    expect(forced.statusCode).toBe(200)
+    expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(503)
+    const body = await scrape(app)
+    expect(sample(body, 'rejections_total{reason="open"}')).toBe(2)
+    expect(sample(body, 'rejections_total{reason="forced-open"}')).toBe(1)
+    expect(sample(body, 'http_requests_total{route="/addEvent",method="POST",status="503"}')).toBe(3)
+    expect(sample(body, 'http_request_duration_seconds_count{route="/addEvent",method="POST",status="503"}')).toBe(3)
   })
 
   it('counts upstream calls by operation and outcome', async () => {
