@@ -49,6 +49,13 @@ export interface BreakerSnapshot {
 
 export type BreakerRejectionReason = 'open' | 'half-open' | 'forced-open'
 
+/** Why a call started now would be turned away, and for how long. */
+export interface BreakerRefusal {
+  /** Milliseconds until a call may be let through again. */
+  readonly retryAfterMs: number
+  readonly reason: BreakerRejectionReason
+}
+
 /** The call was turned away without reaching the upstream; `reason` says by which state. */
 export class BreakerRejection extends Error {
   /** Milliseconds until a call may be let through again. */
@@ -167,18 +174,24 @@ export class CircuitBreaker {
    * For refusing work before it is prepared, e.g. before a request body is read.
    */
   peek (): BreakerRejection | undefined {
+    const refusal = this.refusal()
+    return refusal === undefined ? undefined : withoutStack(() => new BreakerRejection(refusal.retryAfterMs, refusal.reason))
+  }
+
+  /** What `peek()` says, as plain data: no error is built, for callers that answer the refusal themselves. */
+  refusal (): BreakerRefusal | undefined {
     const state = this.#state
     switch (state.name) {
       case 'closed':
       case 'forced-closed':
         return undefined
       case 'forced-open':
-        return withoutStack(() => new BreakerRejection(this.#options.maxOpenMs, 'forced-open'))
+        return { retryAfterMs: this.#options.maxOpenMs, reason: 'forced-open' }
       case 'half-open':
-        return withoutStack(() => new BreakerRejection(this.#halfOpenRetryAfterMs, 'half-open'))
+        return { retryAfterMs: this.#halfOpenRetryAfterMs, reason: 'half-open' }
       case 'open': {
         const now = this.#options.clock()
-        return now < state.retryAt ? withoutStack(() => new BreakerRejection(state.retryAt - now, 'open')) : undefined
+        return now < state.retryAt ? { retryAfterMs: state.retryAt - now, reason: 'open' } : undefined
       }
     }
   }

@@ -1,10 +1,12 @@
-import type { FastifyPluginCallback, onRequestAsyncHookHandler, onRequestHookHandler } from 'fastify'
+import type { FastifyPluginCallback, FastifyReply, onRequestHookHandler } from 'fastify'
 import { isBreakerRejection } from '../../../utils/breaker/circuitBreaker.js'
+import type { BreakerRefusal } from '../../../utils/breaker/circuitBreaker.js'
 import { isGatewayError } from '../../http/errors.js'
+import { cannedProblem } from '../../http/problem.js'
 import { counter } from '../../operability/index.js'
 import { parseKey } from '../idempotency/keyHeader.js'
 import { notReadyError } from '../store/hydrationPlugin.js'
-import { BreakerOpenError, asWriteRejection } from '../upstream/upstreamErrors.js'
+import { BreakerOpenError, breakerOpenDetail } from '../upstream/upstreamErrors.js'
 import { addEventRoute } from './addEvent.js'
 import { breakerAdminRoutes } from './breakerAdmin.js'
 import { eventRoutes } from './events.js'
@@ -47,10 +49,10 @@ function idempotencyKeyOf (header: string | string[] | undefined): string | unde
 export const gatewayRoutes: FastifyPluginCallback<GatewayRoutesOptions> = (app, options, done) => {
   const { rejections } = app.metrics.register(families)
   // Series that exist from the start let rate() and alerts see a zero instead of nothing.
-  for (const reason of rejectionReasons) rejections.inc({ reason }, 0)
+  const rejectionSeries = new Map(rejectionReasons.map((reason) => [reason, rejections.series({ reason })]))
   app.addHook('onError', (_request, _reply, error, next) => {
     const reason = rejectionReason(error)
-    if (reason !== undefined) rejections.inc({ reason })
+    if (reason !== undefined) rejectionSeries.get(reason)?.inc()
     next()
   })
 
@@ -59,13 +61,29 @@ export const gatewayRoutes: FastifyPluginCallback<GatewayRoutesOptions> = (app, 
   // A write the breaker would refuse is refused on its head, before its body is read or validated:
   // it is not forwarded whatever it holds, and Retry-After says when to come back. A repeat of a
   // write already acknowledged goes on: its answer is a replay, which event.com is not needed for.
-  const breakerAdmits: onRequestAsyncHookHandler = async (request) => {
-    const rejection = breaker.peek()
-    if (rejection === undefined) return
+  // The refusal is answered here rather than thrown: while event.com is down it is most of the
+  // traffic, and building an error and going through the error path would cost as much again.
+  const breakerOpen = cannedProblem('GW_ERR_BREAKER_OPEN', breakerOpenDetail, true)
+  const refuse = (reply: FastifyReply, refusal: BreakerRefusal): void => {
+    rejectionSeries.get(refusal.reason)?.inc()
+    breakerOpen.send(reply, refusal.retryAfterMs)
+  }
+  const breakerAdmits: onRequestHookHandler = (request, reply, next) => {
+    const refusal = breaker.refusal()
+    if (refusal === undefined) {
+      next()
+      return
+    }
     const key = idempotencyKeyOf(request.headers['idempotency-key'])
+    if (key === undefined) {
+      refuse(reply, refusal)
+      return
+    }
     // A key that cannot be checked is not known to be completed: the breaker's refusal stands.
-    if (key !== undefined && await app.idempotencyKeys.completed(key).catch(() => false)) return
-    throw asWriteRejection(rejection)
+    void app.idempotencyKeys.completed(key).catch(() => false).then((completed) => {
+      if (completed) next()
+      else refuse(reply, refusal)
+    })
   }
   // With a shared store, a read first catches up with every write acknowledged anywhere; when it
   // cannot make sure of that (Redis slow or away), it is served all the same, and says so.

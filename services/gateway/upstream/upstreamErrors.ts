@@ -4,13 +4,16 @@ import type { BreakerRejectionReason } from '../../../utils/breaker/circuitBreak
 import { withoutStack } from '../../../utils/withoutStack.js'
 import { GatewayError, RetryableError } from '../../http/errors.js'
 
+/** The detail of every breaker-open problem. */
+export const breakerOpenDetail = 'Writes to the event service are paused after repeated failures'
+
 /** The breaker is open (or its single probe is in flight): the write was not attempted. */
 export class BreakerOpenError extends RetryableError {
   /** Which state turned it away; `undefined` when built outside the breaker. */
   readonly reason: BreakerRejectionReason | undefined
 
   constructor (retryAfterMs: number, reason?: BreakerRejectionReason) {
-    super('GW_ERR_BREAKER_OPEN', 'Writes to the event service are paused after repeated failures', retryAfterMs)
+    super('GW_ERR_BREAKER_OPEN', breakerOpenDetail, retryAfterMs)
     this.name = 'BreakerOpenError'
     this.reason = reason
   }

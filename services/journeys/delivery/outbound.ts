@@ -116,7 +116,7 @@ function statusEnded (status: number, retryAfterMs: number | undefined, message:
 /** A retry waits for the longer of the destination's Retry-After and its breaker, if it just opened. */
 function withBreakerWait (result: DeliveryResult, breaker: CircuitBreaker): DeliveryResult {
   if (result.kind !== 'retry') return result
-  const breakerMs = breaker.peek()?.retryAfterMs
+  const breakerMs = breaker.refusal()?.retryAfterMs
   if (breakerMs === undefined || (result.retryAfterMs ?? 0) >= breakerMs) return result
   return { ...result, retryAfterMs: breakerMs }
 }
