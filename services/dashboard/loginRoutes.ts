@@ -1,4 +1,4 @@
-import type { FastifyPluginCallback, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyPluginCallback, onRequestHookHandler } from 'fastify'
 import { tokenMatcher } from '../http/bearerGuard.js'
 import { GatewayError } from '../http/errors.js'
 import { problems, success } from '../http/openapi.js'
@@ -11,7 +11,7 @@ export interface LoginRouteOptions {
   readonly adminToken: string | undefined
   readonly sessions: DashboardSessions
   /** The admin rate limit, so that guessing the token costs a quota; undefined when off. */
-  readonly limit: onRequestAsyncHookHandler | undefined
+  readonly limit: onRequestHookHandler | undefined
 }
 
 const dashboard = { tags: ['dashboard'], security: [] }

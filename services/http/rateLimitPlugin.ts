@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { systemClock } from '../../utils/clock.js'
 import type { Clock } from '../../utils/clock.js'
@@ -19,7 +19,7 @@ export interface PolicyOptions {
 /** What the rate-limit plugin decorates: the onRequest hook of each policy, for the routes it applies to. */
 export interface RateLimits {
   /** The hook that counts a request against `policy`; undefined when that limit is off. */
-  readonly hook: (policy: RatePolicy, options?: PolicyOptions) => onRequestAsyncHookHandler | undefined
+  readonly hook: (policy: RatePolicy, options?: PolicyOptions) => onRequestHookHandler | undefined
   /** Requests let through uncounted because the shared store failed, by policy, so far; read by the metrics. */
   readonly storeErrors: () => Iterable<readonly [RatePolicy, number]>
 }
@@ -58,6 +58,7 @@ export function formatRateLimit (quota: Quota): string {
 }
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>
+type Verdict = Awaited<ReturnType<Limiter>>
 
 /**
  * Per-client limits, one counter per policy: on @fastify/rate-limit's bounded LRU store in this
@@ -75,7 +76,8 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) 
   const limiters = new Map<RatePolicy, Limiter>()
   const policies = (Object.keys(maxima) as RatePolicy[]).filter((policy) => maxima[policy] > 0)
   const allowed = new Set(settings.rateLimitAllowList)
-  const allowList = (request: FastifyRequest): boolean => allowed.has(request.ip) || allowed.has(request.ip.replace(/^::ffff:/, ''))
+  // Given only when it lists someone: the plugin awaits it on every request it is given.
+  const allowList = allowed.size === 0 ? undefined : (request: FastifyRequest): boolean => allowed.has(request.ip) || allowed.has(request.ip.replace(/^::ffff:/, ''))
   const redis = app.redis
   for (const policy of policies) {
     // One registration per policy, each with a store of its own: with Redis, a namespace of its own.
@@ -84,7 +86,7 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) 
         global: false,
         max: maxima[policy],
         timeWindow: settings.rateLimitWindowMs,
-        allowList,
+        ...(allowList !== undefined && { allowList }),
         ...(redis !== undefined && { redis: redis.client, nameSpace: redis.key(`rate-limit:${policy}:`) })
       })
       limiters.set(policy, scope.createRateLimit())
@@ -102,38 +104,34 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) 
   })
 
   /**
-   * The limiter's verdict, or undefined when its store failed: the request is then let through. The
-   * plugin's own `skipOnError` would let it through too, but unseen (it answers a count of 0 and
-   * drops the error); left off, the store's error reaches here, where it is counted and logged.
+   * The hook of one policy. It runs on every request, so it is a callback hook on the limiter's
+   * promise, not an async function around it, and the policy's field is built once. A store that
+   * fails lets the request through: the plugin's own `skipOnError` would too, but unseen (it
+   * answers a count of 0 and drops the error); left off, the store's error reaches here, where it
+   * is counted and logged.
    */
-  async function count (check: Limiter, policy: RatePolicy, request: FastifyRequest): Promise<Awaited<ReturnType<Limiter>> | undefined> {
-    try {
-      const result = await check(request)
-      outage.succeeded()
-      return result
-    } catch (error) {
-      storeErrors.set(policy, (storeErrors.get(policy) ?? 0) + 1)
-      outage.failed(error)
-      return undefined
-    }
-  }
-
-  function hook (policy: RatePolicy, options: PolicyOptions = {}): onRequestAsyncHookHandler | undefined {
+  function hook (policy: RatePolicy, options: PolicyOptions = {}): onRequestHookHandler | undefined {
     const check = limiters.get(policy)
     if (check === undefined) return undefined
-    return async (request, reply) => {
-      const result = await count(check, policy, request)
-      if (result === undefined) {
-        void reply.header('ratelimit-policy', formatPolicy({ policy, limit: maxima[policy], windowSeconds }))
-        return
-      }
-      if (result.isAllowed) return
-      const quota: Quota = { policy, limit: result.max, windowSeconds, remaining: result.remaining, resetSeconds: result.ttlInSeconds }
-      void reply.header('ratelimit-policy', formatPolicy(quota)).header('ratelimit', formatRateLimit(quota))
-      if (result.isExceeded) {
-        const waitMs = Math.max(result.ttl, options.refusedForMs?.() ?? 0)
-        throw withoutStack(() => new RetryableError('GW_ERR_RATE_LIMITED', `More than ${result.max} ${policy} per ${windowSeconds} s from this client`, waitMs))
-      }
+    const limit = maxima[policy]
+    const policyField = formatPolicy({ policy, limit, windowSeconds })
+    const counted = (reply: FastifyReply, result: Verdict): Error | undefined => {
+      outage.succeeded()
+      if (result.isAllowed) return undefined
+      void reply.header('ratelimit-policy', policyField)
+        .header('ratelimit', formatRateLimit({ policy, limit, windowSeconds, remaining: result.remaining, resetSeconds: result.ttlInSeconds }))
+      if (!result.isExceeded) return undefined
+      const waitMs = Math.max(result.ttl, options.refusedForMs?.() ?? 0)
+      return withoutStack(() => new RetryableError('GW_ERR_RATE_LIMITED', `More than ${limit} ${policy} per ${windowSeconds} s from this client`, waitMs))
+    }
+    const uncounted = (reply: FastifyReply, error: unknown): Error | undefined => {
+      storeErrors.set(policy, (storeErrors.get(policy) ?? 0) + 1)
+      outage.failed(error)
+      void reply.header('ratelimit-policy', policyField)
+      return undefined
+    }
+    return (request, reply, done) => {
+      check(request).then((result) => counted(reply, result), (error: unknown) => uncounted(reply, error)).then(done, done)
     }
   }
 

@@ -1,4 +1,4 @@
-import type { onRequestAsyncHookHandler } from 'fastify'
+import type { onRequestHookHandler } from 'fastify'
 import type { SessionCheck } from './managementGuard.js'
 
 /**
@@ -7,12 +7,13 @@ import type { SessionCheck } from './managementGuard.js'
  * read quota instead, so that the dashboard's polling (a request every 2 s per page) never runs it out.
  */
 export function managementLimit (
-  admin: onRequestAsyncHookHandler | undefined,
-  reads: onRequestAsyncHookHandler | undefined,
+  admin: onRequestHookHandler | undefined,
+  reads: onRequestHookHandler | undefined,
   sessions: SessionCheck | undefined
-): onRequestAsyncHookHandler {
-  return async function limit (request, reply) {
+): onRequestHookHandler {
+  return function limit (request, reply, done) {
     const quota = sessions?.check(request) === undefined ? admin : reads
-    await quota?.call(this, request, reply)
+    if (quota === undefined) done()
+    else quota.call(this, request, reply, done)
   }
 }

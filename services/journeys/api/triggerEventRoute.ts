@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { FastifyPluginCallback, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyPluginCallback, onRequestHookHandler } from 'fastify'
 import { InvalidFieldError } from '../../http/errors.js'
 import { problems, responseHeaders, success } from '../../http/openapi.js'
 import type { EngineClient } from '../engineClient.js'
@@ -14,7 +14,7 @@ import { userViewOf } from './userView.js'
 export interface TriggerEventRouteOptions {
   readonly engine: EngineClient
   readonly users: UserLookup
-  readonly limit: onRequestAsyncHookHandler | undefined
+  readonly limit: onRequestHookHandler | undefined
 }
 
 /**
