@@ -1,6 +1,5 @@
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import pino from 'pino'
 import type { Dispatcher } from 'undici'
 import { systemClock, systemRandom } from '../utils/clock.js'
 import type { Clock, Random } from '../utils/clock.js'
@@ -19,7 +18,7 @@ import { docsPlugin, healthPlugin, healthRoutes, metricsPlugin, metricsRoute } f
 export interface AppOptions {
   /** Every area's settings; `gateway.eventServiceUrl` is needed unless `eventService` is given. */
   readonly config: Config
-  /** A pino logger; silent when absent. */
+  /** A pino logger; none when absent. */
   readonly logger?: FastifyBaseLogger
   /** Defaults to an empty MemoryEventStore, filled by hydration. */
   readonly store?: EventStore
@@ -60,6 +59,15 @@ export interface JourneysAppOptions {
   readonly webhookBaseUrl?: string
 }
 
+/**
+ * The logger Fastify is built with: none when there is none or it writes nothing (`silent`), so
+ * that Fastify skips the child logger it would otherwise bind to every request's id, a measurable
+ * part of a fast answer. `app.log` is then Fastify's own logger that writes nothing.
+ */
+function loggerOptions (logger: FastifyBaseLogger | undefined): { loggerInstance?: FastifyBaseLogger } {
+  return logger === undefined || logger.level === 'silent' ? {} : { loggerInstance: logger }
+}
+
 function emailApiUrlOf (config: Config, options: JourneysAppOptions | undefined): string {
   const url = config.journeys.emailApiUrl ?? options?.emailApiUrl
   if (url === undefined) throw new TypeError('journeys need config.journeys.emailApiUrl (EMAIL_API_URL) or options.journeys.emailApiUrl')
@@ -77,7 +85,7 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
   if (config.cluster.role === 'worker') return buildWorkerApp(options)
   const clock = options.clock ?? systemClock
   const random = options.random ?? systemRandom
-  const app = Fastify({ ...httpServerOptions(config.http), loggerInstance: options.logger ?? pino({ level: 'silent' }) })
+  const app = Fastify({ ...httpServerOptions(config.http), ...loggerOptions(options.logger) })
 
   // Plumbing first: the docs collect every route added after them, and hooks reach every route.
   void app.register(httpPlugin, config.http)
@@ -143,7 +151,7 @@ function engineOptionsOf (options: AppOptions): JourneysEnginePluginOptions {
  */
 function buildWorkerApp (options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
-  const app = Fastify({ ...httpServerOptions(config.http), loggerInstance: options.logger ?? pino({ level: 'silent' }) })
+  const app = Fastify({ ...httpServerOptions(config.http), ...loggerOptions(options.logger) })
   void app.register(httpPlugin, config.http)
   void app.register(metricsPlugin, { processMetrics: options.processMetrics ?? true })
   void app.register(healthPlugin)

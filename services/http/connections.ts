@@ -101,8 +101,10 @@ export function httpServerFactory (settings: Pick<HttpSettings, 'maxConnections'
     })
     server.on('drop', () => { stats.refused += 1 })
     // Counted before Fastify sees the request, so pipelined requests are counted in the order they were read.
-    server.on('request', trackRequest)
-    server.on('request', handler)
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      trackRequest(request, response)
+      handler(request, response)
+    })
     server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
       expectingContinue.add(request)
       trackRequest(request, response)

@@ -11,7 +11,13 @@ interface Pending {
 }
 
 const pendingBySocket = new WeakMap<Socket, Pending>()
-const ids = new WeakMap<IncomingMessage, string>()
+
+// Kept on the objects themselves rather than in WeakMaps: written for every request, and a
+// WeakMap entry per request is paid again by the garbage collector.
+const requestIdKey = Symbol('requestId')
+const pendingKey = Symbol('pending')
+type WithId = IncomingMessage & { [requestIdKey]?: string }
+type WithPending = ServerResponse & { [pendingKey]?: Pending | undefined }
 
 function pendingOf (socket: Socket): Pending {
   let pending = pendingBySocket.get(socket)
@@ -31,24 +37,31 @@ export function trackRequest (request: IncomingMessage, response: ServerResponse
   const pending = pendingOf(request.socket)
   pending.count += 1
   pending.last = request
-  response.once('close', () => {
-    pending.count -= 1
-    if (pending.count > 0) return
-    const waiting = pending.drained
-    pending.drained = []
-    for (const resume of waiting) resume()
-  })
+  ;(response as WithPending)[pendingKey] = pending
+  // A response closes once; one listener shared by all of them, rather than a closure each.
+  response.on('close', answered)
+}
+
+function answered (this: WithPending): void {
+  const pending = this[pendingKey]
+  if (pending === undefined) return
+  this[pendingKey] = undefined
+  pending.count -= 1
+  if (pending.count > 0) return
+  const waiting = pending.drained
+  pending.drained = []
+  for (const resume of waiting) resume()
 }
 
 /** Remembers the id the gateway gave a request, for logs about its connection. */
 export function rememberRequestId (request: IncomingMessage, id: string): void {
-  ids.set(request, id)
+  (request as WithId)[requestIdKey] = id
 }
 
 /** The last request read on `socket` and its id, if any. */
 export function lastRequestOf (socket: Socket): { readonly request: IncomingMessage, readonly id: string | undefined } | undefined {
   const last = pendingBySocket.get(socket)?.last
-  return last === undefined ? undefined : { request: last, id: ids.get(last) }
+  return last === undefined ? undefined : { request: last, id: (last as WithId)[requestIdKey] }
 }
 
 /** Runs `then` once every request read on `socket` has been answered (at once when none is owed). */
