@@ -2,11 +2,11 @@ import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url))
-const benchDir = fileURLToPath(new URL('.', import.meta.url))
 
 /**
  * On this 2-core machine the server under test and the load generator would otherwise fight for
@@ -32,6 +32,8 @@ export interface StartOptions {
   readonly startTimeoutMs?: number
   /** The CPU to pin it to once it listens (default: the server CPU); null leaves it to the scheduler. */
   readonly cpu?: string | null
+  /** The root of another copy of the repository to run the script from (default: this one), e.g. an older revision's. */
+  readonly root?: string
 }
 
 const running = new Set<ChildProcess>()
@@ -43,8 +45,9 @@ export function pinProcess (pid: number, cpu: string): void {
 
 /** Starts a bench script under tsx (path relative to bench/) and waits for the port it reports. */
 export async function startServer (script: string, options: StartOptions = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${benchDir}${script}`, ...options.args ?? []], {
-    cwd: repoRoot,
+  const root = options.root ?? repoRoot
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', script), ...options.args ?? []], {
+    cwd: root,
     stdio: ['pipe', 'pipe', 'inherit']
   })
   running.add(child)
