@@ -12,22 +12,34 @@ import type { ServerProcess } from './serverProcess.js'
 import { formatRate, formatRatio, renderTable } from './table.js'
 
 /**
- * `npx tsx bench/compareRevisions.ts <rev> [<rev>…] [--rounds N]`: the gateway of each revision (a
- * commit, or `.` for the working tree) side by side with the peer, on the 10-event per-user read
- * and on fail-fast (POST /addEvent with the breaker open), in one run: one gateway process per
- * revision, each from its own `git archive` with this tree's node_modules, all on the server CPU,
- * the arms interleaved round by round as in `npm run bench`. Each row's ratios are medians over
- * rounds of the pair ratios, against the first revision and against the peer.
+ * `npx tsx bench/compareRevisions.ts <rev> [<rev>…] [--rounds N] [--seconds S] [--size N]`: the
+ * gateway of each revision (a commit, or `.` for the working tree) over N stored events (1000 by
+ * default), side by side with the peer, on the 10-event per-user read and on fail-fast (POST
+ * /addEvent with the breaker open), in one run: one gateway process per revision, each from its
+ * own `git archive` with this tree's node_modules, all on the server CPU, the arms interleaved
+ * round by round (N rounds of S seconds, 5 of 2.5 by default) as in `npm run bench`. Each row's
+ * ratios are medians over rounds of the pair ratios, against the first revision and the peer.
  */
-const args = process.argv.slice(2)
-const roundsAt = args.indexOf('--rounds')
-const rounds = roundsAt === -1 ? 5 : Number(args[roundsAt + 1])
-const revisions = roundsAt === -1 ? args : args.filter((_arg, index) => index !== roundsAt && index !== roundsAt + 1)
-if (revisions.length === 0 || !Number.isInteger(rounds) || rounds < 1) {
-  throw new RangeError('usage: npx tsx bench/compareRevisions.ts <rev> [<rev>…] [--rounds N] (a rev is a commit, or . for the working tree)')
+const usage = 'usage: npx tsx bench/compareRevisions.ts <rev> [<rev>…] [--rounds N] [--seconds N] [--size N] (a rev is a commit, or . for the working tree)'
+const revisions: string[] = []
+const numbers = { rounds: 5, seconds: 2.5, size: 1000 }
+for (let index = 2; index < process.argv.length; index++) {
+  const arg = process.argv[index] ?? ''
+  const name = arg.slice(2)
+  if (name === 'rounds' || name === 'seconds' || name === 'size') {
+    const value = Number(process.argv[++index])
+    if (!(name === 'seconds' ? value > 0 && value <= 60 : Number.isSafeInteger(value) && value >= 1)) throw new RangeError(`${arg} needs a positive ${name === 'seconds' ? 'number up to 60' : 'integer'}; ${usage}`)
+    numbers[name] = value
+  } else if (arg.startsWith('--')) {
+    throw new RangeError(`unknown option ${arg}; ${usage}`)
+  } else {
+    revisions.push(arg)
+  }
 }
+if (revisions.length === 0) throw new RangeError(usage)
+const { rounds, seconds, size } = numbers
 
-const plan = { rounds, warmupSec: 0.5, warmupConnections: 10, load: { connections: 100, durationSec: 2.5, maxRequests: 2_000_000, timeoutSec: 10 } }
+const plan = { rounds, warmupSec: 0.5, warmupConnections: 10, load: { connections: 100, durationSec: seconds, maxRequests: 2_000_000, timeoutSec: 10 } }
 const body = JSON.stringify({ name: 'Benchmark write', userId: lightUserId })
 const headers = { 'content-type': 'application/json' }
 
@@ -60,9 +72,11 @@ try {
   // event.com answers 503: three writes open each breaker, for longer than the run.
   const upstream = await startServer('servers/upstreamServer.ts', { args: ['--mode=unavailable'] })
   servers.push(upstream)
-  const common = ['--size=1000', `--upstream=${upstream.url}`]
-  for (const tree of trees) servers.push(await startServer('servers/gatewayServer.ts', { root: tree.root, args: [...common, '--breaker-base-ms=600000'] }))
-  const peer = await startServer('servers/peerServer.ts', { args: [...common, '--open-ms=600000'] })
+  const common = [`--size=${size}`, `--upstream=${upstream.url}`]
+  // Building a large store takes seconds.
+  const startTimeoutMs = 120_000
+  for (const tree of trees) servers.push(await startServer('servers/gatewayServer.ts', { root: tree.root, startTimeoutMs, args: [...common, '--breaker-base-ms=600000'] }))
+  const peer = await startServer('servers/peerServer.ts', { startTimeoutMs, args: [...common, '--open-ms=600000'] })
   servers.push(peer)
   const subjects = [...servers.slice(1, -1).map((server, index) => ({ label: trees[index]?.label ?? '?', server })), { label: peerLabel, server: peer }]
   for (const { label, server } of subjects) {
@@ -88,7 +102,7 @@ try {
     }
   }
   process.stdout.write(renderTable({
-    title: `Gateway revisions side by side (${rounds} rounds of ${plan.load.durationSec} s, ${plan.load.connections} connections)`,
+    title: `Gateway revisions side by side (${size.toLocaleString('en-US')} stored events, ${rounds} rounds of ${plan.load.durationSec} s, ${plan.load.connections} connections)`,
     header: ['case', 'server', 'req/s', 'errors', `× ${trees[0]?.label ?? 'first'}`, '× peer'],
     rows,
     notes: ['ratios: median over rounds of the pair ratio, each pair measured back to back in the same round.']

@@ -46,7 +46,7 @@ export function pinProcess (pid: number, cpu: string): void {
 /** Starts a bench script under tsx (path relative to bench/) and waits for the port it reports. */
 export async function startServer (script: string, options: StartOptions = {}): Promise<ServerProcess> {
   const root = options.root ?? repoRoot
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', script), ...options.args ?? []], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench', script), ...options.args ?? []], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'inherit']
   })

@@ -2,7 +2,7 @@ import Fastify from 'fastify'
 import { encodeOffsetCursor } from '../../services/gateway/store/cursor.js'
 import type { Event } from '../../services/gateway/store/eventStore.js'
 import { generateEvents, heavyUserId, lightUserId } from '../dataset.js'
-import { exitWithParent, portOf, sendMessage } from './childProtocol.js'
+import { exitWithParent, reportListening } from './childProtocol.js'
 import { integerFlag, readFlags } from './cliArgs.js'
 
 /**
@@ -56,4 +56,4 @@ app.post('/addEvent', (_request, reply) => {
 app.get('/health', (_request, reply) => { void reply.type(json).send('{"status":"ok"}') })
 
 await app.listen({ host: '127.0.0.1', port: 0 })
-sendMessage({ port: portOf(app.server.address()) })
+reportListening(app.server.address())

@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
 import { Pool } from 'undici'
-import { exitWithParent, portOf, sendMessage } from './childProtocol.js'
+import { exitWithParent, reportListening } from './childProtocol.js'
 import { readFlags } from './cliArgs.js'
 
 /**
@@ -21,4 +21,4 @@ app.post('/addEvent', async (request, reply) => {
   return reply.code(response.statusCode === 200 ? 201 : 502).send(request.body)
 })
 await app.listen({ host: '127.0.0.1', port: 0 })
-sendMessage({ port: portOf(app.server.address()) })
+reportListening(app.server.address())

@@ -2,7 +2,7 @@ import { buildApp } from '../../services/app.js'
 import { MemoryEventStore } from '../../services/gateway/store/memoryEventStore.js'
 import { createEvents, createUsers } from '../dataset.js'
 import { benchAppConfig } from './benchAppConfig.js'
-import { exitWithParent, portOf, sendMessage } from './childProtocol.js'
+import { exitWithParent, reportListening } from './childProtocol.js'
 import { integerFlag, readFlags } from './cliArgs.js'
 
 /**
@@ -38,4 +38,4 @@ const app = await buildApp({
 })
 await app.listen({ host: '127.0.0.1', port: 0 })
 await app.hydrator.hydrated
-sendMessage({ port: portOf(app.server.address()) })
+reportListening(app.server.address())

@@ -2,7 +2,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildApp } from '../../services/app.js'
 import { benchAppConfig } from './benchAppConfig.js'
-import { exitWithParent, portOf, sendMessage } from './childProtocol.js'
+import { exitWithParent, reportListening, sendMessage } from './childProtocol.js'
 import { integerFlag, readFlags } from './cliArgs.js'
 
 /**
@@ -23,7 +23,7 @@ const app = await buildApp({ config: benchAppConfig({ EVENT_SERVICE_URL: flags.u
 delay.enable()
 const start = performance.now()
 await app.listen({ host: '127.0.0.1', port: 0 })
-sendMessage({ port: portOf(app.server.address()) })
+reportListening(app.server.address())
 
 const outcome = await Promise.race([
   app.hydrator.hydrated.then(() => 'hydrated' as const),

@@ -1,5 +1,5 @@
 import Fastify from 'fastify'
-import { exitWithParent, portOf, sendMessage } from './childProtocol.js'
+import { exitWithParent, reportListening } from './childProtocol.js'
 import { readFlags } from './cliArgs.js'
 
 /**
@@ -25,4 +25,4 @@ app.get<{ Params: { id: string } }>('/getEventsByUserId/:id', async (request) =>
   return events
 })
 await app.listen({ host: '127.0.0.1', port: 0 })
-sendMessage({ port: portOf(app.server.address()) })
+reportListening(app.server.address())

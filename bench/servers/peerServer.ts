@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import Fastify from 'fastify'
 import type { Event } from '../../services/gateway/store/eventStore.js'
 import { createEvents, createUsers } from '../dataset.js'
-import { exitWithParent, portOf, sendMessage } from './childProtocol.js'
+import { exitWithParent, reportListening } from './childProtocol.js'
 import { integerFlag, readFlags } from './cliArgs.js'
 
 /**
@@ -68,4 +68,4 @@ app.post<{ Body: { name: string, userId: string, details?: string } }>('/addEven
 app.get('/health', () => ({ status: 'ok', breaker: { state: openedAt === undefined ? 'closed' : 'open' } }))
 
 await app.listen({ host: '127.0.0.1', port: 0 })
-sendMessage({ port: portOf(app.server.address()) })
+reportListening(app.server.address())

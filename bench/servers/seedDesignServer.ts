@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
 import { createEvents } from '../dataset.js'
-import { exitWithParent, portOf, sendMessage } from './childProtocol.js'
+import { exitWithParent, reportListening } from './childProtocol.js'
 import { integerFlag, readFlags } from './cliArgs.js'
 
 /**
@@ -22,4 +22,4 @@ app.get<{ Params: { id: string } }>('/getEventsByUserId/:id', (request, reply) =
 app.get('/health', () => ({ status: 'ok' }))
 
 await app.listen({ host: '127.0.0.1', port: 0 })
-sendMessage({ port: portOf(app.server.address()) })
+reportListening(app.server.address())

@@ -8,7 +8,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createEvents, createUsers } from '../dataset.js'
-import { exitWithParent, portOf, sendMessage } from './childProtocol.js'
+import { exitWithParent, reportListening } from './childProtocol.js'
 import { integerFlag, readFlags } from './cliArgs.js'
 
 /**
@@ -94,4 +94,4 @@ const makeHandler = handlers[mode]
 if (makeHandler === undefined) throw new RangeError(`--mode=${JSON.stringify(mode)} is invalid: expected one of ${Object.keys(handlers).join(', ')}`)
 
 const server = createServer({ keepAliveTimeout: 60_000 }, makeHandler())
-server.listen(0, '127.0.0.1', () => { sendMessage({ port: portOf(server.address()) }) })
+server.listen(0, '127.0.0.1', () => { reportListening(server.address()) })

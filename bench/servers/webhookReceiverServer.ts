@@ -1,5 +1,5 @@
 import { createServer } from 'node:http'
-import { exitWithParent, portOf, sendMessage } from './childProtocol.js'
+import { exitWithParent, reportListening } from './childProtocol.js'
 
 /**
  * The journeys scenario's webhook destination on bare node:http (the mocks' MSW receiver serves
@@ -34,4 +34,4 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) =>
     response.end(body)
   })
 })
-server.listen(0, '127.0.0.1', () => { sendMessage({ port: portOf(server.address()) }) })
+server.listen(0, '127.0.0.1', () => { reportListening(server.address()) })

@@ -1,30 +1,16 @@
-import { Writable } from 'node:stream'
-import Fastify from 'fastify'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import pino from 'pino'
-import { describe, expect, it, onTestFinished } from 'vitest'
-import { defaultConfig } from '../../../services/config.js'
+import type { FastifyInstance } from 'fastify'
+import { describe, expect, it } from 'vitest'
 import { GatewayError, RetryableError } from '../../../services/http/errors.js'
 import type { ErrorCode } from '../../../services/http/errors.js'
-import { httpPlugin, httpServerOptions } from '../../../services/http/httpPlugin.js'
 import { cannedProblem } from '../../../services/http/problem.js'
-
-interface LogLine { readonly reqId?: unknown, readonly msg?: unknown, readonly code?: unknown, readonly detail?: unknown }
+import { loggedHttpApp } from '../../helpers/loggedHttpApp.js'
+import type { LogLine } from '../../helpers/loggedHttpApp.js'
 
 const detail = 'Writes are "paused" \\ for now \u2028'
 
 /** One route answers `code` by throwing it through the error handler, the other with its canned problem from a hook. */
 function buildApp (code: ErrorCode, reportsOutcome: boolean, retryAfterMs?: number): { app: FastifyInstance, lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const destination = new Writable({
-    write (chunk: Buffer, _encoding, callback) {
-      lines.push(JSON.parse(chunk.toString()) as LogLine)
-      callback()
-    }
-  })
-  const logger: FastifyBaseLogger = pino({ level: 'info' }, destination)
-  const app = Fastify({ ...httpServerOptions(defaultConfig.http), loggerInstance: logger })
-  void app.register(httpPlugin, defaultConfig.http)
+  const { app, lines } = loggedHttpApp()
   const canned = cannedProblem(code, detail, reportsOutcome)
   void app.register((routes, _options, done) => {
     routes.post('/thrown', { config: { reportsOutcome } }, () => {
@@ -36,7 +22,6 @@ function buildApp (code: ErrorCode, reportsOutcome: boolean, retryAfterMs?: numb
     }, () => 'never reached')
     done()
   })
-  onTestFinished(() => app.close())
   return { app, lines }
 }
 

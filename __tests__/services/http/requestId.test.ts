@@ -1,37 +1,19 @@
-import { Writable } from 'node:stream'
-import { describe, expect, it, onTestFinished } from 'vitest'
-import Fastify from 'fastify'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import pino from 'pino'
-import { defaultConfig } from '../../../services/config.js'
-import { httpPlugin, httpServerOptions } from '../../../services/http/httpPlugin.js'
+import { describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
 import { GatewayError } from '../../../services/http/errors.js'
+import { loggedHttpApp } from '../../helpers/loggedHttpApp.js'
+import type { LogLine } from '../../helpers/loggedHttpApp.js'
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
-interface LogLine {
-  readonly reqId?: unknown
-  readonly msg?: unknown
-}
-
 /** A gateway-shaped app whose routes answer with the id they saw or fail, and whose pino lines are kept. */
 function buildIdApp (): { app: FastifyInstance, lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const destination = new Writable({
-    write (chunk: Buffer, _encoding, callback) {
-      lines.push(JSON.parse(chunk.toString()) as LogLine)
-      callback()
-    }
-  })
-  const logger: FastifyBaseLogger = pino({ level: 'info' }, destination)
-  const app = Fastify({ ...httpServerOptions(defaultConfig.http), loggerInstance: logger })
-  void app.register(httpPlugin, defaultConfig.http)
+  const { app, lines } = loggedHttpApp()
   void app.register((routes, _options, done) => {
     routes.get('/echo', (request) => ({ id: request.id }))
     routes.get('/fail', () => { throw new GatewayError('GW_ERR_USER_NOT_FOUND', 'no such user') })
     done()
   })
-  onTestFinished(() => app.close())
   return { app, lines }
 }
 
