@@ -80,10 +80,10 @@ export const gatewayRoutes: FastifyPluginCallback<GatewayRoutesOptions> = (app, 
       return
     }
     // A key that cannot be checked is not known to be completed: the breaker's refusal stands.
-    void app.idempotencyKeys.completed(key).catch(() => false).then((completed) => {
+    app.idempotencyKeys.completed(key).catch(() => false).then((completed) => {
       if (completed) next()
       else refuse(reply, refusal)
-    })
+    }).catch(next)
   }
   // With a shared store, a read first catches up with every write acknowledged anywhere; when it
   // cannot make sure of that (Redis slow or away), it is served all the same, and says so.
