@@ -46,4 +46,55 @@ describe('PageCache', () => {
     expect(cache.size).toBe(20)
     expect(cache.get('k', 2)).toBe('y'.repeat(20))
   })
+
+  it('evicts in exactly least-recently-used order over any mix of reads, writes and invalidations', () => {
+    // Reference model: a Map whose insertion order is the recency order.
+    const model = new Map<string, { json: string, listLength: number, full: boolean }>()
+    let modelChars = 0
+    const drop = (key: string): void => {
+      const entry = model.get(key)
+      if (entry === undefined) return
+      model.delete(key)
+      modelChars -= entry.json.length
+    }
+    const budget = 60
+    const cache = new PageCache(budget)
+    let seed = 7
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed % n
+    }
+    for (let step = 0; step < 5000; step++) {
+      const key = `k${random(12)}`
+      const listLength = random(3)
+      if (random(3) === 0) {
+        const json = 'x'.repeat(1 + random(15))
+        const full = random(2) === 0
+        cache.set(key, json, listLength, full)
+        drop(key)
+        model.set(key, { json, listLength, full })
+        modelChars += json.length
+        for (const [oldest] of model) {
+          if (modelChars <= budget) break
+          drop(oldest)
+        }
+      } else {
+        const entry = model.get(key)
+        let expected: string | undefined
+        if (entry !== undefined) {
+          drop(key)
+          if (entry.full || entry.listLength === listLength) {
+            model.set(key, entry)
+            modelChars += entry.json.length
+            expected = entry.json
+          }
+        }
+        expect(cache.get(key, listLength)).toBe(expected)
+      }
+      expect(cache.size).toBe(modelChars)
+    }
+    cache.clear()
+    expect(cache.size).toBe(0)
+    expect(cache.get('k0', 0)).toBeUndefined()
+  })
 })
