@@ -14,7 +14,19 @@ export interface MemoryEventStoreOptions {
 interface UserList {
   readonly userId: string
   readonly positions: number[]
+  /** The start of the keys of this list's cached pages, built once. */
+  readonly pageKey: string
 }
+
+/** The start of the keys of a user's cached pages: the length prefix keeps keys unambiguous whatever characters the id holds. */
+function userPageKey (userId: string): string {
+  return `u${userId.length}:${userId}`
+}
+
+/** The cached pages of all events. */
+const allEventsPageKey = 'e'
+
+const noPositions: readonly number[] = []
 
 /** Events in insertion order, one array per field rather than one object per event (about half the memory). */
 class Columns {
@@ -29,7 +41,7 @@ class Columns {
     if (this.positionOf.has(event.id)) return
     let list = this.byUser.get(event.userId)
     if (list === undefined) {
-      list = { userId: event.userId, positions: [] }
+      list = { userId: event.userId, positions: [], pageKey: userPageKey(event.userId) }
       this.byUser.set(event.userId, list)
     }
     const position = this.ids.length
@@ -118,26 +130,41 @@ export class MemoryEventStore implements EventStore {
     return Promise.resolve(users)
   }
 
+  // Each read answers a bad cursor with a rejection rather than a synchronous throw. They are the
+  // most frequent calls of all, so no executor closure: a try around the synchronous work.
+
   listEvents (page: PageRequest): Promise<Page<Event>> {
-    // The executor turns a bad cursor into a rejection rather than a synchronous throw.
-    return new Promise((resolve) => { resolve(this.#objects(this.#allPositions(), page)) })
+    try {
+      return Promise.resolve(this.#objects(undefined, page))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   listEventsJson (page: PageRequest): Promise<JsonPage> {
-    return new Promise((resolve) => { resolve(this.#json('e', this.#allPositions(), page)) })
+    try {
+      return Promise.resolve(this.#json(allEventsPageKey, undefined, page))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   listEventsByUser (userId: string, page: PageRequest): Promise<Page<Event> | undefined> {
-    return new Promise((resolve) => {
-      resolve(this.#users.has(userId) ? this.#objects(this.#positionsOf(userId), page) : undefined)
-    })
+    try {
+      return Promise.resolve(this.#users.has(userId) ? this.#objects(this.#columns.byUser.get(userId)?.positions ?? noPositions, page) : undefined)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   listEventsByUserJson (userId: string, page: PageRequest): Promise<JsonPage | undefined> {
-    return new Promise((resolve) => {
-      // The length prefix keeps keys unambiguous whatever characters the id holds.
-      resolve(this.#users.has(userId) ? this.#json(`u${userId.length}:${userId}`, this.#positionsOf(userId), page) : undefined)
-    })
+    try {
+      if (!this.#users.has(userId)) return Promise.resolve(undefined)
+      const list = this.#columns.byUser.get(userId)
+      return Promise.resolve(list === undefined ? this.#json(userPageKey(userId), noPositions, page) : this.#json(list.pageKey, list.positions, page))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   counts (): Promise<StoreCounts> {
@@ -148,40 +175,30 @@ export class MemoryEventStore implements EventStore {
     return { users: this.#users.size, events: this.#columns.ids.length }
   }
 
-  /** Positions of all events, as a view: no array of a million numbers is made. */
-  #allPositions (): PositionList {
-    return { length: this.#columns.ids.length, at: (index) => index }
-  }
+  // `positions` undefined stands for all events, each at its own position: no array of a million numbers is made.
 
-  #positionsOf (userId: string): PositionList {
-    const positions = this.#columns.byUser.get(userId)?.positions ?? []
-    return { length: positions.length, at: (index) => positions[index] ?? 0 }
-  }
-
-  #objects (positions: PositionList, page: PageRequest): Page<Event> {
-    const { start, end, next } = bounds(positions.length, page)
+  #objects (positions: readonly number[] | undefined, page: PageRequest): Page<Event> {
+    const columns = this.#columns
+    const { start, end, next } = bounds(positions?.length ?? columns.ids.length, page)
     const items: Event[] = []
-    for (let index = start; index < end; index++) items.push(this.#columns.event(positions.at(index)))
+    for (let index = start; index < end; index++) items.push(columns.event(positions === undefined ? index : positions[index] ?? 0))
     return next === undefined ? { items } : { items, next }
   }
 
-  #json (list: string, positions: PositionList, page: PageRequest): JsonPage {
-    const { start, end, next } = bounds(positions.length, page)
+  #json (list: string, positions: readonly number[] | undefined, page: PageRequest): JsonPage {
+    const columns = this.#columns
+    const length = positions?.length ?? columns.ids.length
+    const { start, end, next } = bounds(length, page)
     const key = `${list}|${start}|${page.limit}`
-    let json = this.#pages.get(key, positions.length)
+    let json = this.#pages.get(key, length)
     if (json === undefined) {
       const parts: string[] = []
-      for (let index = start; index < end; index++) parts.push(this.#columns.json(positions.at(index)))
+      for (let index = start; index < end; index++) parts.push(columns.json(positions === undefined ? index : positions[index] ?? 0))
       json = `[${parts.join(',')}]`
-      this.#pages.set(key, json, positions.length, next !== undefined)
+      this.#pages.set(key, json, length, next !== undefined)
     }
     return next === undefined ? { json } : { json, next }
   }
-}
-
-interface PositionList {
-  readonly length: number
-  readonly at: (index: number) => number
 }
 
 function bounds (length: number, page: PageRequest): { start: number, end: number, next: string | undefined } {
