@@ -89,8 +89,9 @@ export function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   // Plumbing first: the docs collect every route added after them, and hooks reach every route.
   void app.register(httpPlugin, config.http)
-  void app.register(docsPlugin)
+  // Before any plugin that adds routes: each route gets its request metrics when it is added.
   void app.register(metricsPlugin, { processMetrics: options.processMetrics ?? true })
+  void app.register(docsPlugin)
   void app.register(healthPlugin)
   void app.register(redisPlugin, { settings: config.cluster, ...(options.redis && { redis: options.redis }) })
   void app.register(rateLimitPlugin, { ...config.http, clock })

@@ -47,6 +47,16 @@ describe('GET /metrics', () => {
     expect(body).not.toContain('/getEventsByUserId/2')
   })
 
+  it('counts the routes of every plugin, the API docs and the HEAD twin of each GET among them', async () => {
+    const { app } = await buildTestApp()
+    expect((await app.inject('/docs/json')).statusCode).toBe(200)
+    expect((await app.inject({ method: 'HEAD', url: '/getEventsByUserId/1' })).statusCode).toBe(200)
+    const body = await scrape(app)
+    expect(sample(body, 'http_requests_total{route="/docs/json",method="GET",status="200"}')).toBe(1)
+    expect(sample(body, 'http_requests_total{route="/getEventsByUserId/:id",method="HEAD",status="200"}')).toBe(1)
+    expect(sample(body, 'http_request_duration_seconds_count{route="/docs/json",method="GET",status="200"}')).toBe(1)
+  })
+
   it('labels unmatched URLs as not-found', async () => {
     const { app } = await buildTestApp()
     await app.inject('/no/such/route/123')
