@@ -137,7 +137,7 @@ export class MemoryEventStore implements EventStore {
     try {
       return Promise.resolve(this.#objects(undefined, page))
     } catch (error) {
-      return Promise.reject(error as Error)
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
   }
 
@@ -145,7 +145,7 @@ export class MemoryEventStore implements EventStore {
     try {
       return Promise.resolve(this.#json(allEventsPageKey, undefined, page))
     } catch (error) {
-      return Promise.reject(error as Error)
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
   }
 
@@ -153,7 +153,7 @@ export class MemoryEventStore implements EventStore {
     try {
       return Promise.resolve(this.#users.has(userId) ? this.#objects(this.#columns.byUser.get(userId)?.positions ?? noPositions, page) : undefined)
     } catch (error) {
-      return Promise.reject(error as Error)
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
   }
 
@@ -163,7 +163,7 @@ export class MemoryEventStore implements EventStore {
       const list = this.#columns.byUser.get(userId)
       return Promise.resolve(list === undefined ? this.#json(userPageKey(userId), noPositions, page) : this.#json(list.pageKey, list.positions, page))
     } catch (error) {
-      return Promise.reject(error as Error)
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
   }
 
