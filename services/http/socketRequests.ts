@@ -16,8 +16,12 @@ const pendingBySocket = new WeakMap<Socket, Pending>()
 // WeakMap entry per request is paid again by the garbage collector.
 const requestIdKey = Symbol('requestId')
 const pendingKey = Symbol('pending')
+const closedKey = Symbol('closed')
 type WithId = IncomingMessage & { [requestIdKey]?: string }
-type WithPending = ServerResponse & { [pendingKey]?: Pending | undefined }
+type WithPending = ServerResponse & { [pendingKey]?: Pending | undefined, [closedKey]?: ClosedListener }
+
+/** Told once a response is closed: sent whole, or its connection gone. */
+export type ClosedListener = (response: ServerResponse) => void
 
 function pendingOf (socket: Socket): Pending {
   let pending = pendingBySocket.get(socket)
@@ -43,6 +47,7 @@ export function trackRequest (request: IncomingMessage, response: ServerResponse
 }
 
 function answered (this: WithPending): void {
+  this[closedKey]?.(this)
   const pending = this[pendingKey]
   if (pending === undefined) return
   this[pendingKey] = undefined
@@ -51,6 +56,23 @@ function answered (this: WithPending): void {
   const waiting = pending.drained
   pending.drained = []
   for (const resume of waiting) resume()
+}
+
+function closed (this: WithPending): void {
+  this[closedKey]?.(this)
+}
+
+/**
+ * Calls `listener` once `response` is closed, as its 'close' event would. A response counted by
+ * `trackRequest` is told from the listener that already counts it: one listener per response, not
+ * two (an emitter with two listeners for an event copies their array on every emit). `listener`
+ * is one function shared by every response, not a closure per response; a later call replaces it.
+ */
+export function onClosed (response: ServerResponse, listener: ClosedListener): void {
+  const tracked = response as WithPending
+  const first = tracked[closedKey] === undefined
+  tracked[closedKey] = listener
+  if (first && tracked[pendingKey] === undefined) response.on('close', closed)
 }
 
 /** Remembers the id the gateway gave a request, for logs about its connection. */

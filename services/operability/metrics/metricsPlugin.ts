@@ -1,9 +1,13 @@
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { ServerResponse } from 'node:http'
+import { performance } from 'node:perf_hooks'
+import type { onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { connectionStatsOf } from '../../http/connections.js'
+import { onClosed } from '../../http/socketRequests.js'
 import type { TimeoutKind } from '../../http/connections.js'
 import type { CounterSeries, HistogramSeries } from './labelledMetrics.js'
 import { counter, gauge, histogram } from './metricFamily.js'
+import type { CounterHandle, HistogramHandle } from './metricFamily.js'
 import { createMetrics } from './metricsRegistry.js'
 import type { Metrics, MetricsOptions } from './metricsRegistry.js'
 
@@ -24,7 +28,50 @@ const requestFamilies = {
   rateLimitStoreErrors: counter('rate_limit_store_errors_total', 'Requests let through uncounted because the shared rate-limit store (Redis) failed or was too slow, by policy', ['policy'])
 }
 
+type RequestLabel = 'route' | 'method' | 'status'
+
 interface RequestSeries { readonly requests: CounterSeries, readonly duration: HistogramSeries }
+
+/** One route's request series, by method and status, made as they are first seen. */
+class RouteSeries {
+  readonly #byMethod = new Map<string, Map<number, RequestSeries>>()
+
+  constructor (
+    readonly route: string,
+    readonly requests: CounterHandle<RequestLabel>,
+    readonly duration: HistogramHandle<RequestLabel>
+  ) {}
+
+  record (method: string, status: number, seconds: number): void {
+    let byStatus = this.#byMethod.get(method)
+    if (byStatus === undefined) {
+      byStatus = new Map()
+      this.#byMethod.set(method, byStatus)
+    }
+    let series = byStatus.get(status)
+    if (series === undefined) {
+      const labels = { route: this.route, method, status: String(status) }
+      series = { requests: this.requests.series(labels), duration: this.duration.series(labels) }
+      byStatus.set(status, series)
+    }
+    series.requests.inc()
+    series.duration.observe(seconds)
+  }
+}
+
+const startedAtKey = Symbol('startedAt')
+const seriesKey = Symbol('series')
+type TimedResponse = ServerResponse & { [startedAtKey]?: number, [seriesKey]?: RouteSeries | undefined }
+
+/** Shared by every response: what its route's hook noted, recorded once it is closed. */
+function recordClosed (raw: ServerResponse): void {
+  const response = raw as TimedResponse
+  const series = response[seriesKey]
+  const startedAt = response[startedAtKey]
+  if (series === undefined || startedAt === undefined) return
+  response[seriesKey] = undefined
+  series.record(response.req.method ?? 'GET', response.statusCode, (performance.now() - startedAt) / 1000)
+}
 
 const timeoutKinds: readonly TimeoutKind[] = ['headers', 'body', 'request']
 
@@ -46,37 +93,30 @@ export const metricsPlugin = fp<MetricsOptions>((app, options, done) => {
   // The rate-limit plugin loads after this one; by the first scrape it has decorated its counts.
   rateLimitStoreErrors.collect(() => app.hasDecorator('rateLimits') ? [...app.rateLimits.storeErrors()].map(([policy, errors]) => [{ policy }, errors] as const) : [])
   app.decorate('metrics', metrics)
-  // Each route gets an onResponse hook of its own, holding that route's series by method and status:
-  // nothing is built or hashed per request but two small lookups. (A global hook would have to ask
-  // which route answered, and `request.routeOptions` builds a dozen-field object on every read.)
-  // Requests no route matched are counted by one global hook, which leaves the others alone.
-  const recorder = (route: string): (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) => void => {
-    const byMethod = new Map<string, Map<number, RequestSeries>>()
-    return (request, reply, next) => {
-      let byStatus = byMethod.get(request.method)
-      if (byStatus === undefined) {
-        byStatus = new Map()
-        byMethod.set(request.method, byStatus)
-      }
-      let series = byStatus.get(reply.statusCode)
-      if (series === undefined) {
-        const labels = { route, method: request.method, status: String(reply.statusCode) }
-        series = { requests: requests.series(labels), duration: requestDuration.series(labels) }
-        byStatus.set(reply.statusCode, series)
-      }
-      series.requests.inc()
-      series.duration.observe(reply.elapsedTime / 1000)
+  // Each route gets an onRequest hook of its own, which notes the start and the route's series on
+  // the response; the response's close records them. Nothing is built or hashed per request but two
+  // small lookups, and no onResponse hook: with one, Fastify would give every response a closure and
+  // two listeners. (A global hook would also have to ask which route answered, and
+  // `request.routeOptions` builds a dozen-field object on every read.) Requests no route matched
+  // are noted by one global hook.
+  const timing = (route: string): onRequestHookHandler => {
+    const series = new RouteSeries(route, requests, requestDuration)
+    return (_request, reply, next) => {
+      const response = reply.raw as TimedResponse
+      response[startedAtKey] = performance.now()
+      response[seriesKey] = series
+      onClosed(response, recordClosed)
       next()
     }
   }
   app.addHook('onRoute', (route) => {
-    const hooks = route.onResponse
-    const record = recorder(route.url)
-    route.onResponse = hooks === undefined ? [record] : [...(Array.isArray(hooks) ? hooks : [hooks]), record]
+    const hooks = route.onRequest
+    const time = timing(route.url)
+    route.onRequest = hooks === undefined ? [time] : [time, ...(Array.isArray(hooks) ? hooks : [hooks])]
   })
-  const recordNotFound = recorder(notFoundRoute)
-  app.addHook('onResponse', (request, reply, next) => {
-    if (request.is404) recordNotFound(request, reply, next)
+  const timeNotFound = timing(notFoundRoute)
+  app.addHook('onRequest', function (request, reply, next) {
+    if (request.is404) timeNotFound.call(this, request, reply, next)
     else next()
   })
   done()
