@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyServerOptions } from 'fastify'
+import { randomUuid } from '../../utils/randomUuid.js'
 import { rememberRequestId } from './socketRequests.js'
 
 /** The header that carries the request id in from the client, back out, and on to event.com. */
@@ -12,7 +12,7 @@ const acceptableId = /^[A-Za-z0-9._:-]{1,128}$/
 /** The client's `x-request-id` when it is acceptable, otherwise a fresh UUID: a bad id is replaced, never rejected. */
 export function requestIdOf (request: IncomingMessage): string {
   const given = request.headers[requestIdHeader]
-  const id = typeof given === 'string' && acceptableId.test(given) ? given : randomUUID()
+  const id = typeof given === 'string' && acceptableId.test(given) ? given : randomUuid()
   rememberRequestId(request, id)
   return id
 }
