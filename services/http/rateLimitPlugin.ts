@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { systemClock } from '../../utils/clock.js'
 import type { Clock } from '../../utils/clock.js'
@@ -58,6 +58,17 @@ export function formatRateLimit (quota: Quota): string {
 }
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>
+
+/** Ends a hook with what `verdict` decides, or with what it throws. */
+function settle<T> (done: HookHandlerDoneFunction, verdict: (reply: FastifyReply, value: T) => Error | undefined, reply: FastifyReply, value: T): void {
+  let outcome: Error | undefined
+  try {
+    outcome = verdict(reply, value)
+  } catch (error) {
+    outcome = error instanceof Error ? error : new Error(String(error))
+  }
+  done(outcome)
+}
 type Verdict = Awaited<ReturnType<Limiter>>
 
 /**
@@ -130,8 +141,9 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) 
       void reply.header('ratelimit-policy', policyField)
       return undefined
     }
+    // One reaction on the limiter's promise, not a chain of two: a throw still reaches `done`.
     return (request, reply, done) => {
-      check(request).then((result) => counted(reply, result), (error: unknown) => uncounted(reply, error)).then(done, done)
+      check(request).then((result) => { settle(done, counted, reply, result) }, (error: unknown) => { settle(done, uncounted, reply, error) })
     }
   }
 

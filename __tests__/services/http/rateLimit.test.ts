@@ -46,6 +46,17 @@ describe('rate limiting', () => {
     expect(limited.headers['retry-after']).toBe('10')
   })
 
+  it('answers a limiter whose verdict throws with a 500 problem, the request not left hanging', async () => {
+    const { app, upstream } = await buildTestApp({ config: { http: { rateLimitWriteMax: 1 } } })
+    expect((await addEvent(app, { name: 'x', userId: '1' })).statusCode).toBe(201)
+    // The refused write asks the breaker how long writes are refused anyway; that question fails here.
+    vi.spyOn(app.eventServiceBreaker, 'snapshot').mockImplementation(() => { throw new Error('snapshot failed') })
+    const refused = await addEvent(app, { name: 'x', userId: '1' })
+    expect(refused.statusCode).toBe(500)
+    expect(refused.json()).toMatchObject({ code: 'GW_ERR_INTERNAL' })
+    expect(upstream.received).toHaveLength(1)
+  })
+
   it('opens a new window once the old one has passed', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const { app } = await buildTestApp({ config: { http: { rateLimitMax: 1, rateLimitWindowMs: 5000 } } })
