@@ -159,12 +159,16 @@ export class MemoryEventStore implements EventStore {
 
   listEventsByUserJson (userId: string, page: PageRequest): Promise<JsonPage | undefined> {
     try {
-      if (!this.#users.has(userId)) return Promise.resolve(undefined)
-      const list = this.#columns.byUser.get(userId)
-      return Promise.resolve(list === undefined ? this.#json(userPageKey(userId), noPositions, page) : this.#json(list.pageKey, list.positions, page))
+      return Promise.resolve(this.listEventsByUserJsonNow(userId, page))
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
+  }
+
+  listEventsByUserJsonNow (userId: string, page: PageRequest): JsonPage | undefined {
+    if (!this.#users.has(userId)) return undefined
+    const list = this.#columns.byUser.get(userId)
+    return list === undefined ? this.#json(userPageKey(userId), noPositions, page) : this.#json(list.pageKey, list.positions, page)
   }
 
   counts (): Promise<StoreCounts> {

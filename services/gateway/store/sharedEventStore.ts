@@ -264,6 +264,10 @@ export class SharedEventStore implements EventStore {
     return this.#index.listEventsByUserJson(userId, page)
   }
 
+  listEventsByUserJsonNow (userId: string, page: PageRequest): JsonPage | undefined {
+    return this.#index.listEventsByUserJsonNow(userId, page)
+  }
+
   counts (): Promise<StoreCounts> {
     return this.#index.counts()
   }

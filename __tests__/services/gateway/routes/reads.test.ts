@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { EventStore } from '../../../../services/gateway/store/eventStore.js'
 import { MemoryEventStore } from '../../../../services/gateway/store/memoryEventStore.js'
 import { addEvent, buildTestApp } from '../../../helpers/testApp.js'
 import { createTestUpstream } from '../../../helpers/testUpstream.js'
@@ -138,6 +139,42 @@ describe('GET /getEventsByUserId/:id', () => {
     const second = await app.inject(next ?? '')
     expect(second.json<{ id: string }[]>().map((event) => event.id)).toEqual(['e4', 'e5', 'e6'])
     expect(second.headers.link).toBeUndefined()
+  })
+
+  it('answers the same from a store that can only promise its pages', async () => {
+    const loaded = async (): Promise<MemoryEventStore> => {
+      const store = new MemoryEventStore()
+      const events = Array.from({ length: 5 }, (_, i) => ({ id: `e${i}`, name: 'n', userId: '1' }))
+      await store.load({ users: [{ id: '1', userName: 'a', email: '' }, { id: '2', userName: 'b', email: '' }], events })
+      return store
+    }
+    const atOnce = await loaded()
+    const promised = await loaded()
+    // Every method but the one that answers at once.
+    const promising: EventStore = {
+      load: (snapshot) => promised.load(snapshot),
+      addEvent: (event) => promised.addEvent(event),
+      hasUser: (userId) => promised.hasUser(userId),
+      getUser: (userId) => promised.getUser(userId),
+      listUsers: () => promised.listUsers(),
+      listEvents: (page) => promised.listEvents(page),
+      listEventsJson: (page) => promised.listEventsJson(page),
+      listEventsByUser: (userId, page) => promised.listEventsByUser(userId, page),
+      listEventsByUserJson: (userId, page) => promised.listEventsByUserJson(userId, page),
+      counts: () => promised.counts()
+    }
+    expect('listEventsByUserJsonNow' in atOnce).toBe(true)
+    const apps = [(await buildTestApp({ store: atOnce })).app, (await buildTestApp({ store: promising })).app]
+    // Status, Link and body, with the request id (which differs) taken out of the body.
+    const answer = async (app: (typeof apps)[number], url: string): Promise<[number, unknown, string]> => {
+      const response = await app.inject(url)
+      return [response.statusCode, response.headers.link, response.body.replaceAll(String(response.headers['x-request-id']), '<id>')]
+    }
+    const urls = ['/getEventsByUserId/1?limit=3', '/getEventsByUserId/2', '/getEventsByUserId/3', '/getEventsByUserId/1?cursor=garbage']
+    const answers = await Promise.all(apps.map(async (app) => await Promise.all(urls.map((url) => answer(app, url)))))
+    expect(answers[0]?.map(([status]) => status)).toEqual([200, 200, 404, 400])
+    expect(answers[0]?.[0]?.[1]).toMatch(/rel="next"$/)
+    expect(answers[1]).toEqual(answers[0])
   })
 
   it('rejects an id longer than 256 characters with a 400', async () => {

@@ -66,11 +66,16 @@ const events = Array.from({ length: 10 }, (_, index) =>
   event(`e${index}`, index % 2 === 0 ? '1' : '2', index % 3 === 0 ? `details ${index}` : undefined))
 const eventsOf = (userId: string): Event[] => events.filter((item) => item.userId === userId)
 
+export interface ContractOptions {
+  /** The store has `listEventsByUserJsonNow` (default true): its index is in this process. */
+  readonly answersAtOnce?: boolean
+}
+
 /**
  * The behaviours every EventStore must have. Run it once per implementation:
  * `storeContract('MemoryEventStore', () => new MemoryEventStore())`. makeStore must return an empty store.
  */
-export function storeContract (name: string, makeStore: () => EventStore | Promise<EventStore>): void {
+export function storeContract (name: string, makeStore: () => EventStore | Promise<EventStore>, { answersAtOnce = true }: ContractOptions = {}): void {
   describe(`${name} (EventStore contract)`, () => {
     async function loadedStore (): Promise<EventStore> {
       const store = await makeStore()
@@ -418,6 +423,26 @@ export function storeContract (name: string, makeStore: () => EventStore | Promi
         expect(await store.listEventsByUserJson('nobody', { limit: 10 })).toBeUndefined()
         await expect(store.listEventsJson({ limit: 10, cursor: 'garbage' })).rejects.toMatchObject({ code: 'GW_ERR_REQUEST_INVALID' })
         await expect(store.listEventsByUserJson('1', { limit: 10, cursor: 'garbage' })).rejects.toMatchObject({ code: 'GW_ERR_REQUEST_INVALID' })
+      })
+
+      if (answersAtOnce) it('are answered at once, the same page as promised, and thrown where it rejects', async () => {
+        const store = await loadedStore()
+        const now = store.listEventsByUserJsonNow?.bind(store)
+        if (now === undefined) throw new Error(`${name} has no listEventsByUserJsonNow`)
+        for (const limit of [1, 3, 100]) {
+          for (const userId of ['1', '2', '3', 'nobody']) {
+            let cursor: string | undefined
+            do {
+              const page = cursor === undefined ? { limit } : { limit, cursor }
+              const answered = now(userId, page)
+              expect(answered).toEqual(await store.listEventsByUserJson(userId, page))
+              cursor = answered?.next
+            } while (cursor !== undefined)
+          }
+        }
+        await store.addEvent(event('later', '3'))
+        expect(JSON.parse(now('3', { limit: 10 })?.json ?? '')).toEqual([event('later', '3')])
+        expect(() => now('1', { limit: 10, cursor: 'garbage' })).toThrow(expect.objectContaining({ code: 'GW_ERR_REQUEST_INVALID' }))
       })
     })
 
