@@ -7,6 +7,8 @@ export interface BenchOptions {
   readonly only: readonly string[] | undefined
   /** A/B comparisons over HTTP. */
   readonly compare: ComparePlan
+  /** The same, for the scenarios with a peer row (reads, fail-fast): more rounds, since there the question is which of two close figures is the higher. */
+  readonly peerCompare: ComparePlan
   /** Store sizes for per-user reads; the first and last bound the growth ratio. */
   readonly readSizes: readonly number[]
   /** Whether the heavy user is read at every size, or only at the large one (no target depends on the others). */
@@ -45,15 +47,17 @@ export function benchOptions (argv: readonly string[]): BenchOptions {
   const unknown = rest.filter((arg) => arg !== '--quick')
   if (unknown.length > 0) throw new RangeError(`unknown argument(s) ${unknown.join(' ')}: the options are --quick and --only <scenarios>`)
   const quick = rest.includes('--quick')
+  const compare: ComparePlan = {
+    rounds: quick ? 1 : 3,
+    warmupSec: quick ? 0.3 : 0.5,
+    warmupConnections: 10,
+    load: { connections: 100, durationSec: quick ? 1 : 2.5, maxRequests: 2_000_000, timeoutSec: 10 }
+  }
   return {
     quick,
     only,
-    compare: {
-      rounds: quick ? 1 : 3,
-      warmupSec: quick ? 0.3 : 0.5,
-      warmupConnections: 10,
-      load: { connections: 100, durationSec: quick ? 1 : 2.5, maxRequests: 2_000_000, timeoutSec: 10 }
-    },
+    compare,
+    peerCompare: { ...compare, rounds: quick ? 1 : 5 },
     readSizes: quick ? [1e3, 1e6] : [1e3, 1e5, 1e6],
     heavyUserAtEverySize: !quick,
     largeSize: 1e6,

@@ -105,7 +105,7 @@ try {
     title: `Gateway revisions side by side (${size.toLocaleString('en-US')} stored events, ${rounds} rounds of ${plan.load.durationSec} s, ${plan.load.connections} connections)`,
     header: ['case', 'server', 'req/s', 'errors', `× ${trees[0]?.label ?? 'first'}`, '× peer'],
     rows,
-    notes: ['ratios: median over rounds of the pair ratio, each pair measured back to back in the same round.']
+    notes: ['ratios: median over rounds of the pair ratio, each pair measured in the same round, the order of the arms turned round every other round.']
   }) + '\n')
 } finally {
   await stopServers(servers)

@@ -17,7 +17,7 @@ export interface ArmRuns {
 }
 
 export interface ComparePlan {
-  /** How many times each arm runs, interleaved A,B,A,B,… so that drift hits all arms alike. */
+  /** How many times each arm runs, interleaved A,B,C, C,B,A, A,B,C, … so that drift, and whatever an arm's place in a round does to it, hits all arms alike. */
   readonly rounds: number
   /** An unmeasured run per arm first, for the JIT and caches. */
   readonly warmupSec: number
@@ -26,7 +26,7 @@ export interface ComparePlan {
   readonly load: LoadSettings
 }
 
-/** Runs every arm once per round, in order, after one warm-up run each. */
+/** Runs every arm once per round, after one warm-up run each: in order, then in reverse order, and so on. */
 export async function alternate (arms: readonly Arm[], plan: ComparePlan): Promise<ArmRuns[]> {
   // Servers that just built a large store may still be collecting garbage.
   await waitUntilIdle(arms.flatMap((arm) => arm.pids))
@@ -35,8 +35,13 @@ export async function alternate (arms: readonly Arm[], plan: ComparePlan): Promi
     await waitUntilIdle(arm.pids)
   }
   const runs = arms.map(() => [] as LoadResult[])
+  const order = [...arms.keys()]
   for (let round = 0; round < plan.rounds; round++) {
-    for (const [index, arm] of arms.entries()) {
+    // The arm after another is measured while the kernel, caches and CPU clock still carry that
+    // one's load: each arm takes every place in the order in turn.
+    for (const index of round % 2 === 0 ? order : [...order].reverse()) {
+      const arm = arms[index]
+      if (arm === undefined) continue
       runs[index]?.push(await runLoad(arm.target, plan.load))
       await waitUntilIdle(arm.pids)
     }
@@ -66,7 +71,7 @@ export function summarize (arm: ArmRuns): ArmSummary {
   }
 }
 
-/** The median over rounds of subject/reference req/s, each pair measured back to back. */
+/** The median over rounds of subject/reference req/s, each pair measured in the same round. */
 export function medianRatio (subject: ArmRuns, reference: ArmRuns): number {
   return median(subject.runs.map((run, index) => run.requestsPerSec / (reference.runs[index]?.requestsPerSec ?? Number.NaN)))
 }

@@ -68,7 +68,7 @@ export function resultsDocument (sections: readonly Section[], keys: readonly st
     `| load | 1-min load average ${run.loadAtStart.toFixed(1)} at the start (each table notes it again at its end) |`,
     `| CPUs | ${pinning ? 'servers under test pinned to CPU 0, the load generator to CPU 1 (taskset)' : 'not pinned (taskset unavailable)'} |`,
     '',
-    'Figures on this shared 2-core machine move by ±25% between runs: compare the ratios, which pair runs taken back to back, rather than raw req/s across tables.',
+    'Figures on this shared 2-core machine move by ±25% between runs: compare the ratios, which pair runs taken in the same round, rather than raw req/s across tables.',
     '',
     ...body,
     ...shortfalls()

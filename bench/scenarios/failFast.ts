@@ -75,7 +75,7 @@ export async function failFast (options: BenchOptions): Promise<Table> {
       { label: 'gateway, breaker open', target: post(gateway.url), pids: [gateway.pid] },
       { label: 'bare Fastify, same 503 bytes', target: post(bare.url), pids: [bare.pid] },
       { label: `${peerLabel}, breaker open`, target: post(peer.url), pids: [peer.pid] }
-    ], options.compare)
+    ], options.peerCompare)
     if (ours === undefined || reference === undefined || peerRuns === undefined) throw new Error('a fail-fast arm did not run')
     const stateAfter = await breakerState(gateway.url)
     const ratio = medianRatio(ours, reference)

@@ -61,7 +61,7 @@ export async function readScenarios (options: BenchOptions): Promise<Table[]> {
           { label: 'bare Fastify, same bytes', target: { url: bare.url + path, expectStatus: 200 }, pids: [bare.pid] },
           { label: peerLabel, target: { url: peer.url + path, expectStatus: 200 }, pids: [peer.pid] },
           { label: 'seed design (O(n) filter per read)', target: { url: seed.url + path, expectStatus: 200 }, pids: [seed.pid] }
-        ], options.compare)
+        ], options.peerCompare)
         if (ours === undefined || reference === undefined || indexed === undefined || filtering === undefined) throw new Error('a read arm did not run')
         const ratio = medianRatio(ours, reference)
         measured.set(`${userId}@${size}`, { gateway: ours, ratio })
@@ -84,7 +84,7 @@ export async function readScenarios (options: BenchOptions): Promise<Table[]> {
     header: loadHeader,
     rows: [...rows, ...originalDesign],
     notes: [
-      'ratio: median over rounds of (row req/s ÷ bare Fastify req/s), each pair measured back to back; gateway ÷ peer likewise, from the same rounds.',
+      'ratio: median over rounds of (row req/s ÷ bare Fastify req/s), each pair measured in the same round; gateway ÷ peer likewise, from the same rounds.',
       'peer: servers/peerServer.ts, the seed design as a user would build it (events indexed by user in a Map, @fastify/rate-limit at its defaults but for a max out of reach, a breaker of its own on the write).',
       options.heavyUserAtEverySize
         ? `At 1e3 events the heavy user holds ${heavyUserEvents(1e3)} events (the light user holds the other ${lightUserEvents}).`
