@@ -57,7 +57,7 @@ export function benchOptions (argv: readonly string[]): BenchOptions {
     quick,
     only,
     compare,
-    peerCompare: { ...compare, rounds: quick ? 1 : 5 },
+    peerCompare: { ...compare, rounds: quick ? 1 : 5, warmupSec: quick ? 0.3 : 2.5, warmupConnections: compare.load.connections },
     readSizes: quick ? [1e3, 1e6] : [1e3, 1e5, 1e6],
     heavyUserAtEverySize: !quick,
     largeSize: 1e6,
