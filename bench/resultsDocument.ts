@@ -64,7 +64,7 @@ export function resultsDocument (sections: readonly Section[], keys: readonly st
     `| machine | ${cpuList[0]?.model ?? 'unknown CPU'} × ${cpuList.length}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, ${process.platform} ${process.arch} |`,
     `| Node | ${process.version} |`,
     `| code | commit ${commit} |`,
-    `| mode | ${options.quick ? 'quick' : 'full'}: ${options.compare.rounds} round(s) per comparison, ${load.durationSec} s per run after a ${options.compare.warmupSec} s warm-up, ${load.connections} connections (autocannon 7) |`,
+    `| mode | ${options.quick ? 'quick' : 'full'}: ${options.compare.rounds} round(s) per comparison, ${load.durationSec} s per run after a ${options.compare.warmupSec} s warm-up, ${load.connections} connections (autocannon 7); where a peer row is judged, ${options.peerCompare.rounds} round(s) after a ${options.peerCompare.warmupSec} s warm-up at ${options.peerCompare.warmupConnections} connections |`,
     `| load | 1-min load average ${run.loadAtStart.toFixed(1)} at the start (each table notes it again at its end) |`,
     `| CPUs | ${pinning ? 'servers under test pinned to CPU 0, the load generator to CPU 1 (taskset)' : 'not pinned (taskset unavailable)'} |`,
     '',
