@@ -7,6 +7,7 @@ import { OutageReport } from '../../utils/outageReport.js'
 import { withoutStack } from '../../utils/withoutStack.js'
 import { RetryableError } from './errors.js'
 import type { HttpSettings } from './settings.js'
+import { asError } from '../../utils/asError.js'
 
 /** Each policy is counted apart, per client address. */
 export type RatePolicy = 'reads' | 'writes' | 'events' | 'admin'
@@ -65,7 +66,7 @@ function settle<T> (done: HookHandlerDoneFunction, verdict: (reply: FastifyReply
   try {
     outcome = verdict(reply, value)
   } catch (error) {
-    outcome = error instanceof Error ? error : new Error(String(error))
+    outcome = asError(error)
   }
   done(outcome)
 }

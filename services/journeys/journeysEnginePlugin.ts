@@ -7,6 +7,7 @@ import type { EngineClient } from './engineClient.js'
 import { lockDataDir } from './engine/database/dataDirLock.js'
 import type { EngineWorkerData } from './engine/rpc.js'
 import type { JourneysSettings } from './settings.js'
+import { asError } from '../../utils/asError.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -80,7 +81,7 @@ const journeysEngine: FastifyPluginCallback<JourneysEnginePluginOptions> = (app,
   try {
     release = owned && settings.databaseUrl === undefined && settings.dataDir !== 'memory://' ? lockDataDir(settings.dataDir) : () => undefined
   } catch (error) {
-    done(error instanceof Error ? error : new Error(String(error)))
+    done(asError(error))
     return
   }
   const data: EngineWorkerData = {

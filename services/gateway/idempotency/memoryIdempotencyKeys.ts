@@ -3,6 +3,7 @@ import { ExpiringLru } from '../../../utils/expiringLru.js'
 import { GatewayError, RetryableError } from '../../http/errors.js'
 import { idempotencyRetryAfterMs } from './idempotencyKeys.js'
 import type { Begin, IdempotencyKeys } from './idempotencyKeys.js'
+import { asError } from '../../../utils/asError.js'
 
 export interface IdempotencyKeysOptions {
   /** How long a key is remembered after its last attempt ended, in milliseconds. */
@@ -130,6 +131,6 @@ function settled<T> (run: () => T): Promise<T> {
   try {
     return Promise.resolve(run())
   } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    return Promise.reject(asError(error))
   }
 }

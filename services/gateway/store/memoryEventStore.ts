@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { decodeOffsetCursor, encodeOffsetCursor } from './cursor.js'
 import type { Event, EventStore, JsonPage, Page, PageRequest, StoreCounts, User, UserWithEvents } from './eventStore.js'
 import { PageCache } from '../../../utils/pageCache.js'
+import { asError } from '../../../utils/asError.js'
 
 export interface MemoryEventStoreOptions {
   /** Most characters of serialised pages kept for reuse (default 32 Mi, about 32 MB). */
@@ -137,7 +138,7 @@ export class MemoryEventStore implements EventStore {
     try {
       return Promise.resolve(this.#objects(undefined, page))
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+      return Promise.reject(asError(error))
     }
   }
 
@@ -145,7 +146,7 @@ export class MemoryEventStore implements EventStore {
     try {
       return Promise.resolve(this.#json(allEventsPageKey, undefined, page))
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+      return Promise.reject(asError(error))
     }
   }
 
@@ -153,7 +154,7 @@ export class MemoryEventStore implements EventStore {
     try {
       return Promise.resolve(this.#users.has(userId) ? this.#objects(this.#columns.byUser.get(userId)?.positions ?? noPositions, page) : undefined)
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+      return Promise.reject(asError(error))
     }
   }
 
@@ -161,7 +162,7 @@ export class MemoryEventStore implements EventStore {
     try {
       return Promise.resolve(this.listEventsByUserJsonNow(userId, page))
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+      return Promise.reject(asError(error))
     }
   }
 

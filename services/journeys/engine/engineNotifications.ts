@@ -1,6 +1,7 @@
 import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Queryable } from './database/database.js'
+import { asError } from '../../../utils/asError.js'
 
 /** A run was cancelled or exited: the process with a call of it in flight aborts the call. Payload: the run's id. */
 export const runEndedChannel = 'journeys_run_ended'
@@ -76,7 +77,7 @@ export function listenEngineNotifications (connectionString: string, handlers: E
       await next.query(`LISTEN ${runEndedChannel}`)
       await next.query(`LISTEN ${flowsChangedChannel}`)
     } catch (error) {
-      onLost(error instanceof Error ? error : new Error(String(error)))
+      onLost(asError(error))
       return
     }
     if (closed) {
