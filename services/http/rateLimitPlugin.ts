@@ -1,5 +1,5 @@
-import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
+import { normalizeIP } from '@fastify/rate-limit'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { systemClock } from '../../utils/clock.js'
 import type { Clock } from '../../utils/clock.js'
@@ -8,6 +8,8 @@ import { withoutStack } from '../../utils/withoutStack.js'
 import { RetryableError } from './errors.js'
 import type { HttpSettings } from './settings.js'
 import { asError } from '../../utils/asError.js'
+import { localRateLimitStore, redisRateLimitStore } from './rateLimitStores.js'
+import type { Count, RateLimitStore } from './rateLimitStores.js'
 
 /** Each policy is counted apart, per client address. */
 export type RatePolicy = 'reads' | 'writes' | 'events' | 'admin'
@@ -58,7 +60,8 @@ export function formatRateLimit (quota: Quota): string {
   return `"${quota.policy}";r=${quota.remaining};t=${quota.resetSeconds}`
 }
 
-type Limiter = ReturnType<FastifyInstance['createRateLimit']>
+/** Clients whose counts the in-process store keeps, per policy (the least recent beyond are forgotten): @fastify/rate-limit's default. */
+const trackedClients = 5000
 
 /** Ends a hook with what `verdict` decides, or with what it throws. */
 function settle<T> (done: HookHandlerDoneFunction, verdict: (reply: FastifyReply, value: T) => Error | undefined, reply: FastifyReply, value: T): void {
@@ -70,7 +73,6 @@ function settle<T> (done: HookHandlerDoneFunction, verdict: (reply: FastifyReply
   }
   done(outcome)
 }
-type Verdict = Awaited<ReturnType<Limiter>>
 
 /**
  * Per-client limits, one counter per policy: on @fastify/rate-limit's bounded LRU store in this
@@ -81,28 +83,25 @@ type Verdict = Awaited<ReturnType<Limiter>>
  * come back is not turned away again by the other. A shared store that fails (each call has the
  * Redis deadline) lets the request through uncounted, without `RateLimit`: limits fail open, and
  * the failures are counted and logged once per outage and then once a minute.
+ *
+ * The counting is the package's own: its stores, asked with its client key (`normalizeIP`: an IPv4
+ * address, or the /64 of an IPv6 one). What asks them is this plugin's hook, not the package's
+ * `createRateLimit()`: that one joins its arguments with the request (an `Array.prototype.concat`
+ * off V8's fast path), reads `request.routeOptions` (an object built on every read) and goes
+ * through two promises for a store that answers at once; on a rejected write that was a tenth of
+ * the work (`bench/SHORTFALLS.md`).
  */
-export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) => {
+export const rateLimitPlugin = fp<RateLimitPluginOptions>((app, settings, done) => {
   const windowSeconds = Math.ceil(settings.rateLimitWindowMs / 1000)
   const maxima: Record<RatePolicy, number> = { reads: settings.rateLimitMax, writes: settings.rateLimitWriteMax, events: settings.rateLimitEventMax, admin: settings.rateLimitAdminMax }
-  const limiters = new Map<RatePolicy, Limiter>()
+  const stores = new Map<RatePolicy, RateLimitStore>()
   const policies = (Object.keys(maxima) as RatePolicy[]).filter((policy) => maxima[policy] > 0)
   const allowed = new Set(settings.rateLimitAllowList)
-  // Given only when it lists someone: the plugin awaits it on every request it is given.
-  const allowList = allowed.size === 0 ? undefined : (request: FastifyRequest): boolean => allowed.has(request.ip) || allowed.has(request.ip.replace(/^::ffff:/, ''))
+  const listed = (request: FastifyRequest): boolean => allowed.size > 0 && (allowed.has(request.ip) || allowed.has(request.ip.replace(/^::ffff:/, '')))
   const redis = app.redis
   for (const policy of policies) {
-    // One registration per policy, each with a store of its own: with Redis, a namespace of its own.
-    await app.register(async (scope) => {
-      await scope.register(rateLimit, {
-        global: false,
-        max: maxima[policy],
-        timeWindow: settings.rateLimitWindowMs,
-        ...(allowList !== undefined && { allowList }),
-        ...(redis !== undefined && { redis: redis.client, nameSpace: redis.key(`rate-limit:${policy}:`) })
-      })
-      limiters.set(policy, scope.createRateLimit())
-    })
+    // A store per policy: with Redis, a namespace of its own.
+    stores.set(policy, redis === undefined ? localRateLimitStore(trackedClients) : redisRateLimitStore(redis.client, redis.key(`rate-limit:${policy}:`)))
   }
 
   const storeErrors = new Map<RatePolicy, number>()
@@ -116,23 +115,21 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) 
   })
 
   /**
-   * The hook of one policy. It runs on every request, so it is a callback hook on the limiter's
-   * promise, not an async function around it, and the policy's field is built once. A store that
-   * fails lets the request through: the plugin's own `skipOnError` would too, but unseen (it
-   * answers a count of 0 and drops the error); left off, the store's error reaches here, where it
-   * is counted and logged.
+   * The hook of one policy. It runs on every request, so it is a callback hook on the store's
+   * callback, with no promise between them, and the policy's field is built once. A store that
+   * fails lets the request through, counted and logged.
    */
   function hook (policy: RatePolicy, options: PolicyOptions = {}): onRequestHookHandler | undefined {
-    const check = limiters.get(policy)
-    if (check === undefined) return undefined
+    const store = stores.get(policy)
+    if (store === undefined) return undefined
+    const windowMs = settings.rateLimitWindowMs
     const limit = maxima[policy]
     const policyField = formatPolicy({ policy, limit, windowSeconds })
-    const counted = (reply: FastifyReply, result: Verdict): Error | undefined => {
+    const counted = (reply: FastifyReply, result: Count): Error | undefined => {
       outage.succeeded()
-      if (result.isAllowed) return undefined
       void reply.header('ratelimit-policy', policyField)
-        .header('ratelimit', formatRateLimit({ policy, limit, windowSeconds, remaining: result.remaining, resetSeconds: result.ttlInSeconds }))
-      if (!result.isExceeded) return undefined
+        .header('ratelimit', formatRateLimit({ policy, limit, windowSeconds, remaining: Math.max(0, limit - result.current), resetSeconds: Math.ceil(result.ttl / 1000) }))
+      if (result.current <= limit) return undefined
       const waitMs = Math.max(result.ttl, options.refusedForMs?.() ?? 0)
       return withoutStack(() => new RetryableError('GW_ERR_RATE_LIMITED', `More than ${limit} ${policy} per ${windowSeconds} s from this client`, waitMs))
     }
@@ -142,11 +139,21 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, settings) 
       void reply.header('ratelimit-policy', policyField)
       return undefined
     }
-    // One reaction on the limiter's promise, not a chain of two: a throw still reaches `done`.
-    return (request, reply, done) => {
-      check(request).then((result) => { settle(done, counted, reply, result) }, (error: unknown) => { settle(done, uncounted, reply, error) })
+    const answered = (reply: FastifyReply, next: HookHandlerDoneFunction) => (error: Error | null, result?: Count): void => {
+      if (error === null && result !== undefined) settle(next, counted, reply, result)
+      else settle(next, uncounted, reply, error)
+    }
+    return (request, reply, next) => {
+      // Allow-listed clients are not counted, and get no RateLimit fields.
+      if (listed(request)) {
+        next()
+        return
+      }
+      // Whatever `counted` throws still reaches `next`, through `settle`.
+      store.incr(normalizeIP(request.ip), answered(reply, next), windowMs, limit)
     }
   }
 
   app.decorate('rateLimits', { hook, storeErrors: () => storeErrors.entries() })
+  done()
 }, { name: 'rate-limit', fastify: '5.x', dependencies: ['redis'] })

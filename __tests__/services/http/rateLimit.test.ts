@@ -93,6 +93,18 @@ describe('rate limiting', () => {
     expect((await app.inject({ url: '/getUsers', remoteAddress: '10.1.2.3' })).statusCode).toBe(429)
   })
 
+  it('counts each client apart: an IPv4 address, an IPv4-mapped IPv6 one as its IPv4 address, an IPv6 one by its /64', async () => {
+    const { app } = await buildTestApp({ config: { http: { rateLimitMax: 1 } } })
+    const read = async (remoteAddress: string): Promise<number> => (await app.inject({ url: '/getUsers', remoteAddress })).statusCode
+    expect(await read('10.0.0.1')).toBe(200)
+    expect(await read('10.0.0.2')).toBe(200)
+    expect(await read('::ffff:10.0.0.1')).toBe(429)
+    expect(await read('2001:db8:1:2::1')).toBe(200)
+    // Same /64: the same client, however many addresses it takes from it.
+    expect(await read('2001:db8:1:2:ffff::9')).toBe(429)
+    expect(await read('2001:db8:1:3::1')).toBe(200)
+  })
+
   it('never limits /health and /ready', async () => {
     const { app } = await buildTestApp({ config: { http: { rateLimitMax: 1 } } })
     for (let i = 0; i < 5; i++) {
