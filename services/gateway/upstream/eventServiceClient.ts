@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import type { Clock } from '../../../utils/clock.js'
@@ -73,17 +74,33 @@ function neverSent (error: unknown): boolean {
   return typeof code === 'string' && connectErrorCodes.has(code)
 }
 
-function noop (): void { /* nothing to cancel: an injected signal belongs to the caller */ }
-
 /**
- * A signal that aborts after `ms`, and a way to cancel it once the call is over. Cheaper than
- * AbortSignal.timeout (about 4 µs a call, and a timer left pending for the full timeout).
+ * The end of one call after `ms`, unless cleared first. undici takes it as the call's `signal`: it
+ * accepts an EventEmitter with `aborted` and `reason` as well as an AbortSignal. An AbortController
+ * would do the same at some twenty times the cost (its EventTarget, and the listeners undici adds
+ * to it and removes; 7 µs against 0.3 µs a call here), on every write; `AbortSignal.timeout` more
+ * again, and its timer stays pending for the whole timeout.
  */
-function deadline (ms: number): { signal: AbortSignal, clear: () => void } {
-  const controller = new AbortController()
-  const timer = setTimeout(() => { controller.abort(new DOMException('The event service did not answer in time', 'TimeoutError')) }, ms)
-  timer.unref()
-  return { signal: controller.signal, clear: () => { clearTimeout(timer) } }
+class Deadline extends EventEmitter {
+  aborted = false
+  reason: DOMException | undefined = undefined
+  readonly #timer: NodeJS.Timeout
+
+  constructor (ms: number) {
+    super()
+    this.#timer = setTimeout(expire, ms, this)
+    this.#timer.unref()
+  }
+
+  clear (): void {
+    clearTimeout(this.#timer)
+  }
+}
+
+function expire (deadline: Deadline): void {
+  deadline.aborted = true
+  deadline.reason = new DOMException('The event service did not answer in time', 'TimeoutError')
+  deadline.emit('abort')
 }
 
 /** How a call ended, in the words of the upstream-call metrics. */
@@ -101,7 +118,7 @@ export function callOutcome (error: unknown): CallOutcome {
 
 /**
  * event.com over one undici Pool (keep-alive sockets, no per-call connection setup).
- * Each call gets its own abort signal, so one slow call timing out never cancels another.
+ * Each call gets its own deadline, so one slow call timing out never cancels another.
  */
 export function createEventServiceClient (options: EventServiceClientOptions): EventServiceClient {
   const base = new URL(options.baseUrl)
@@ -126,7 +143,9 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
 
   async function send<T> (call: Call<T>): Promise<T> {
     const timeoutMs = call.timeoutMs ?? options.timeoutMs
-    const { signal, clear } = timeoutSignal === undefined ? deadline(timeoutMs) : { signal: timeoutSignal(timeoutMs), clear: noop }
+    // An injected signal belongs to the caller: nothing to clear.
+    const deadline = timeoutSignal === undefined ? new Deadline(timeoutMs) : undefined
+    const signal = deadline ?? timeoutSignal?.(timeoutMs)
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' }
     if (call.context?.requestId !== undefined) headers['x-request-id'] = call.context.requestId
     const started = options.clock()
@@ -139,7 +158,7 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
       }
       return await call.read(response)
     } catch (error) {
-      failure = signal.aborted
+      failure = signal?.aborted === true
         ? new UpstreamTimeoutError(timeoutMs)
         : error instanceof GatewayError
           ? error
@@ -148,7 +167,7 @@ export function createEventServiceClient (options: EventServiceClientOptions): E
             : neverSent(error) ? new UpstreamUnreachableError(error) : new UpstreamDisconnectedError(error)
       throw failure
     } finally {
-      clear()
+      deadline?.clear()
       options.onCall?.({ operation: call.operation, outcome: callOutcome(failure), durationMs: options.clock() - started })
     }
   }

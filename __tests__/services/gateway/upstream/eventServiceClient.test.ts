@@ -102,4 +102,39 @@ describe('the event.com client, timing out', () => {
     vi.advanceTimersByTime(1)
     expect(await outcome).toMatchObject({ code: 'GW_ERR_UPSTREAM_TIMEOUT', outcome: 'outcome-unknown' })
   })
+
+  it('gives up on a response whose body stops arriving, as on one that never starts', async () => {
+    let started = (): void => undefined
+    const headersSent = new Promise<void>((resolve) => { started = resolve })
+    const { url } = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.write('[')
+      started()
+    })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    onTestFinished(() => { vi.useRealTimers() })
+    const outcome = client(url).getUsers().catch((error: unknown) => error)
+    await headersSent
+    vi.advanceTimersByTime(3000)
+    expect(await outcome).toMatchObject({ code: 'GW_ERR_UPSTREAM_TIMEOUT' })
+  })
+
+  it('clears its timer once a call is over, answered or failed', async () => {
+    const { url } = await serve((request, response) => {
+      response.writeHead(request.url === '/addEvent' ? 200 : 500).end('{}')
+    })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    onTestFinished(() => { vi.useRealTimers() })
+    const eventService = client(url)
+    const calls = async (): Promise<void> => {
+      await eventService.addEvent(event)
+      await expect(eventService.getUsers()).rejects.toMatchObject({ code: 'GW_ERR_UPSTREAM_STATUS' })
+    }
+    // The first calls open the connection, and with it undici's own timers.
+    await calls()
+    const timers = vi.getTimerCount()
+    await calls()
+    await calls()
+    expect(vi.getTimerCount()).toBe(timers)
+  })
 })
