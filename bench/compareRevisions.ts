@@ -2,14 +2,14 @@ import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { alternate, medianRatio, summarize } from './compareTargets.js'
+import { alternate, medianCpuMicros, medianCpuRatio, medianRatio, summarize } from './compareTargets.js'
 import type { Arm } from './compareTargets.js'
 import { lightUserId } from './dataset.js'
 import { stopLoadGenerator } from './loadRun.js'
 import { peerLabel } from './peerRow.js'
 import { killAllServers, repoRoot, startServer, stopServers } from './serverProcess.js'
 import type { ServerProcess } from './serverProcess.js'
-import { formatRate, formatRatio, renderTable } from './table.js'
+import { formatMicros, formatRate, formatRatio, renderTable } from './table.js'
 
 /**
  * `npx tsx bench/compareRevisions.ts <rev> [<rev>…] [--rounds N] [--seconds S] [--size N]`: the
@@ -18,7 +18,8 @@ import { formatRate, formatRatio, renderTable } from './table.js'
  * /addEvent with the breaker open), in one run: one gateway process per revision, each from its
  * own `git archive` with this tree's node_modules, all on the server CPU, the arms interleaved
  * round by round (N rounds of S seconds, 5 of 2.5 by default) as in `npm run bench`. Each row's
- * ratios are medians over rounds of the pair ratios, against the first revision and the peer.
+ * ratios are medians over rounds of the pair ratios, against the first revision and the peer, in
+ * req/s and in the server's CPU time per request (from /proc: less at the mercy of the scheduler).
  */
 const usage = 'usage: npx tsx bench/compareRevisions.ts <rev> [<rev>…] [--rounds N] [--seconds N] [--size N] (a rev is a commit, or . for the working tree)'
 const revisions: string[] = []
@@ -98,14 +99,20 @@ try {
     if (first === undefined || peerRuns === undefined) throw new Error('an arm did not run')
     for (const arm of runs) {
       const summary = summarize(arm)
-      rows.push([name, arm.label, formatRate(summary.requestsPerSec), String(summary.errors + summary.unexpected), formatRatio(medianRatio(arm, first)), formatRatio(medianRatio(arm, peerRuns))])
+      rows.push([
+        name, arm.label, formatRate(summary.requestsPerSec), String(summary.errors + summary.unexpected), formatRatio(medianRatio(arm, first)), formatRatio(medianRatio(arm, peerRuns)),
+        formatMicros(medianCpuMicros(arm)), formatRatio(medianCpuRatio(arm, peerRuns))
+      ])
     }
   }
   process.stdout.write(renderTable({
     title: `Gateway revisions side by side (${size.toLocaleString('en-US')} stored events, ${rounds} rounds of ${plan.load.durationSec} s, ${plan.load.connections} connections)`,
-    header: ['case', 'server', 'req/s', 'errors', `× ${trees[0]?.label ?? 'first'}`, '× peer'],
+    header: ['case', 'server', 'req/s', 'errors', `× ${trees[0]?.label ?? 'first'}`, '× peer', 'CPU µs/request', 'peer CPU ÷ this CPU'],
     rows,
-    notes: ['ratios: median over rounds of the pair ratio, each pair measured in the same round, the order of the arms turned round every other round.']
+    notes: [
+      'ratios: median over rounds of the pair ratio, each pair measured in the same round, the order of the arms turned round every other round.',
+      'CPU: the server process\'s user and system time (every thread, from /proc) per response over each run and its tail, median over rounds; above 1 in the last column, this server did less work per request than the peer.'
+    ]
   }) + '\n')
 } finally {
   await stopServers(servers)

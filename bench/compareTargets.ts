@@ -1,19 +1,24 @@
 import type { LoadResult, LoadSettings, LoadTarget } from './loadRun.js'
 import { runLoad } from './loadRun.js'
 import { median } from './median.js'
-import { waitUntilIdle } from './processIdle.js'
+import { cpuMicros, waitUntilIdle } from './processIdle.js'
 
 export interface Arm {
   /** Shown in the table's server column. */
   readonly label: string
   readonly target: LoadTarget
-  /** Processes that must be idle before the next run starts: the server, and any upstream it loads. */
+  /** Processes that must be idle before the next run starts: the server first, then any upstream it loads. */
   readonly pids: readonly number[]
+}
+
+export interface ArmRun extends LoadResult {
+  /** CPU time the server (the arm's first pid) spent per response, its tail after the run included; undefined without /proc. */
+  readonly cpuMicrosPerResponse?: number | undefined
 }
 
 export interface ArmRuns {
   readonly label: string
-  readonly runs: readonly LoadResult[]
+  readonly runs: readonly ArmRun[]
 }
 
 export interface ComparePlan {
@@ -34,7 +39,7 @@ export async function alternate (arms: readonly Arm[], plan: ComparePlan): Promi
     await runLoad(arm.target, { ...plan.load, durationSec: plan.warmupSec, connections: plan.warmupConnections })
     await waitUntilIdle(arm.pids)
   }
-  const runs = arms.map(() => [] as LoadResult[])
+  const runs = arms.map(() => [] as ArmRun[])
   const order = [...arms.keys()]
   for (let round = 0; round < plan.rounds; round++) {
     // The arm after another is measured while the kernel, caches and CPU clock still carry that
@@ -42,8 +47,13 @@ export async function alternate (arms: readonly Arm[], plan: ComparePlan): Promi
     for (const index of round % 2 === 0 ? order : [...order].reverse()) {
       const arm = arms[index]
       if (arm === undefined) continue
-      runs[index]?.push(await runLoad(arm.target, plan.load))
+      const server = arm.pids[0]
+      const cpuBefore = server === undefined ? undefined : cpuMicros(server)
+      const result = await runLoad(arm.target, plan.load)
       await waitUntilIdle(arm.pids)
+      const cpuAfter = server === undefined ? undefined : cpuMicros(server)
+      const cpuMicrosPerResponse = cpuBefore === undefined || cpuAfter === undefined || result.responses === 0 ? undefined : (cpuAfter - cpuBefore) / result.responses
+      runs[index]?.push({ ...result, cpuMicrosPerResponse })
     }
   }
   return arms.map((arm, index) => ({ label: arm.label, runs: runs[index] ?? [] }))
@@ -69,6 +79,20 @@ export function summarize (arm: ArmRuns): ArmSummary {
     errors: arm.runs.reduce((sum, run) => sum + run.errors, 0),
     unexpected: arm.runs.reduce((sum, run) => sum + run.unexpected, 0)
   }
+}
+
+/**
+ * The median over rounds of reference/subject CPU time per response, each pair measured in the same
+ * round: above 1 when the subject does less work per request. Less at the mercy of the scheduler
+ * than req/s, since a run that was slowed by something else still did the same work per request.
+ */
+export function medianCpuRatio (subject: ArmRuns, reference: ArmRuns): number {
+  return median(subject.runs.map((run, index) => (reference.runs[index]?.cpuMicrosPerResponse ?? Number.NaN) / (run.cpuMicrosPerResponse ?? Number.NaN)))
+}
+
+/** The median over rounds of CPU time per response, in microseconds; NaN without /proc. */
+export function medianCpuMicros (arm: ArmRuns): number {
+  return median(arm.runs.map((run) => run.cpuMicrosPerResponse ?? Number.NaN))
 }
 
 /** The median over rounds of subject/reference req/s, each pair measured in the same round. */

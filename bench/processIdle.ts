@@ -16,6 +16,12 @@ function cpuTicks (pid: number): number | undefined {
   }
 }
 
+/** CPU time (user + system, every thread) a process has used so far, in microseconds; undefined without /proc. */
+export function cpuMicros (pid: number): number | undefined {
+  const ticks = cpuTicks(pid)
+  return ticks === undefined ? undefined : ticks * 1e6 / ticksPerSecond
+}
+
 const windowMs = 50
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 

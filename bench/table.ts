@@ -36,6 +36,10 @@ export function formatRatio (ratio: number): string {
   return Number.isFinite(ratio) ? ratio.toFixed(2) : '—'
 }
 
+export function formatMicros (micros: number): string {
+  return Number.isFinite(micros) ? micros.toFixed(1) : '—'
+}
+
 export function formatBytes (bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 }
