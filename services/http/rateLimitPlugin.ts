@@ -1,6 +1,7 @@
 import { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Socket } from 'node:net'
 import { systemClock } from '../../utils/clock.js'
 import type { Clock } from '../../utils/clock.js'
 import { OutageReport } from '../../utils/outageReport.js'
@@ -58,6 +59,18 @@ export function formatPolicy (quota: Pick<Quota, 'policy' | 'limit' | 'windowSec
 /** `RateLimit: "writes";r=2999;t=60` */
 export function formatRateLimit (quota: Quota): string {
   return `"${quota.policy}";r=${quota.remaining};t=${quota.resetSeconds}`
+}
+
+const clientKeyOf = Symbol('rateLimitClientKey')
+
+/**
+ * The client a request is counted against: the package's own key (`normalizeIP`: an IPv4 address, or
+ * the /64 of an IPv6 one), worked out once per connection, since a connection's address never
+ * changes (the gateway does not take client addresses from forwarding headers).
+ */
+function clientKey (request: FastifyRequest): string {
+  const socket = request.raw.socket as Socket & { [clientKeyOf]?: string }
+  return socket[clientKeyOf] ??= normalizeIP(request.ip)
 }
 
 /** Clients whose counts the in-process store keeps, per policy (the least recent beyond are forgotten): @fastify/rate-limit's default. */
@@ -150,7 +163,7 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>((app, settings, done) 
         return
       }
       // Whatever `counted` throws still reaches `next`, through `settle`.
-      store.incr(normalizeIP(request.ip), answered(reply, next), windowMs, limit)
+      store.incr(clientKey(request), answered(reply, next), windowMs, limit)
     }
   }
 
