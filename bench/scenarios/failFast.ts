@@ -90,7 +90,7 @@ export async function failFast (options: BenchOptions): Promise<Table> {
       ],
       notes: [
         `response: 503, ${check.bytes} B problem+json with Retry-After (the bare reference replays one the gateway sent); breaker tripped by ${tripRequests} writes answered 503 by event.com; still ${stateAfter} after the runs.`,
-        `peer: servers/peerServer.ts, the seed design as a user would build it; its breaker is checked in the handler, after the body is parsed and validated, and its 503 is its own ${peerBytes} B JSON body with Retry-After.`,
+        `peer: servers/peerServer.ts, the seed design as a user would build it; its breaker is checked in the handler, after the body is parsed and validated, and its 503 is its own ${peerBytes} B JSON body with Retry-After; CPU per request: each server's user and system time (from /proc, the run and its tail) per response, the peer's over the gateway's, median over rounds.`,
         ...check.mismatch === undefined ? [] : [check.mismatch]
       ]
     }

@@ -84,7 +84,7 @@ export async function readScenarios (options: BenchOptions): Promise<Table[]> {
     header: loadHeader,
     rows: [...rows, ...originalDesign],
     notes: [
-      'ratio: median over rounds of (row req/s ÷ bare Fastify req/s), each pair measured in the same round; gateway ÷ peer likewise, from the same rounds.',
+      'ratio: median over rounds of (row req/s ÷ bare Fastify req/s), each pair measured in the same round; gateway ÷ peer likewise, from the same rounds; CPU per request: each server\'s user and system time (from /proc, the run and its tail) per response, the peer\'s over the gateway\'s, median over the same rounds.',
       'peer: servers/peerServer.ts, the seed design as a user would build it (events indexed by user in a Map, @fastify/rate-limit at its defaults but for a max out of reach, a breaker of its own on the write).',
       options.heavyUserAtEverySize
         ? `At 1e3 events the heavy user holds ${heavyUserEvents(1e3)} events (the light user holds the other ${lightUserEvents}).`
