@@ -69,7 +69,7 @@ const clientKeyOf = Symbol('rateLimitClientKey')
  * changes (the gateway does not take client addresses from forwarding headers).
  */
 function clientKey (request: FastifyRequest): string {
-  const socket = request.raw.socket as Socket & { [clientKeyOf]?: string }
+  const socket = request.raw.socket as Socket & { [clientKeyOf]?: string | undefined }
   return socket[clientKeyOf] ??= normalizeIP(request.ip)
 }
 
