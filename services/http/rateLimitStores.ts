@@ -18,7 +18,7 @@ interface StoreClasses {
   readonly RedisStore: new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, prefix: string) => RateLimitStore
 }
 
-// The package's own stores, the ones its plugin builds; its index exports only the plugin.
+// The package's own stores, the ones its plugin builds; its index exports the plugin and normalizeIP, not them.
 const require = createRequire(import.meta.url)
 const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as StoreClasses['LocalStore']
 const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as StoreClasses['RedisStore']
