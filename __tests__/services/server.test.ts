@@ -100,7 +100,8 @@ describe('the process', () => {
     expect(stderr).toContain('BREAKER_FAILURE_THRESHOLD="0" is invalid: expected an integer from 1 to 1000')
   })
 
-  it('logs where the built-in mocks run, listens, starts the journeys engine, and exits 0 on SIGTERM', async () => {
+  // Starts the whole process with the embedded database: 8–9 s on a slow machine, so more than the default 10 s allows.
+  it('logs where the built-in mocks run, listens, starts the journeys engine, and exits 0 on SIGTERM', { timeout: 60_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-data-'))
     onTestFinished(() => { rmSync(dataDir, { recursive: true, force: true }) })
     const child = run({ PORT: '0', MOCKS_PORT: '0', DATA_DIR: dataDir, DATABASE_URL: '' })
